@@ -1,0 +1,1 @@
+"""Navarch services: one package per reconcile concern."""

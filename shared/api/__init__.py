@@ -1,0 +1,1 @@
+"""Pydantic models of the Kubernetes, Karmada and Kurator API types Navarch acts on."""
