@@ -44,7 +44,9 @@ def _zone_requirement_matches(requirement: FieldSelectorRequirement, zones: list
     return False
 
 
-def _node_requirement_matches(requirement: FieldSelectorRequirement, fields: dict[str, str]) -> bool:
+def _node_requirement_matches(
+    requirement: FieldSelectorRequirement, fields: dict[str, str]
+) -> bool:
     """Kubernetes node-selector requirement semantics over {provider, region}."""
     present = requirement.key in fields
     value = fields.get(requirement.key)

@@ -66,7 +66,7 @@ class Cluster(KubeModel):
         return self.metadata.name
 
     def effective_zones(self) -> list[str]:
-        """Karmada schedules on `spec.zones`; a lone legacy `spec.zone` counts as a one-item list."""
+        """Karmada schedules on `spec.zones`; a lone legacy `spec.zone` counts as one zone."""
         if self.spec.zones:
             return self.spec.zones
         return [self.spec.zone] if self.spec.zone else []

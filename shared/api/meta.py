@@ -98,7 +98,7 @@ class Toleration(KubeModel):
     toleration_seconds: int | None = None
 
     def tolerates(self, taint: Taint) -> bool:
-        """Kubernetes' ToleratesTaint: empty effect matches all effects, empty key + Exists all keys."""
+        """Kubernetes' ToleratesTaint: an empty effect matches all, empty key + Exists all keys."""
         if self.effect and self.effect != taint.effect:
             return False
         if self.key and self.key != taint.key:

@@ -1,0 +1,1 @@
+"""Kubernetes-shaped objects over a revisioned key-value backend (JetStream KV or memory)."""

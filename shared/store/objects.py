@@ -1,0 +1,293 @@
+"""Kubernetes object semantics over a KVBackend, written once for the hub and the simulator.
+
+uid/creationTimestamp on create, resourceVersion = backend revision, generation bumped only
+by spec changes, status written separately, finalizers holding deletion, no-op updates
+skipped, compare-and-set on every write.
+"""
+
+import copy
+import random
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from shared.api.meta import LabelSelector
+from shared.api.resources import ResourceType
+from shared.store.backend import EventType, KVBackend, KVEntry
+from shared.store.errors import ConflictError, InvalidObjectError, NotFoundError
+from shared.store.keys import collection_filter, object_key
+
+Object = dict[str, Any]
+GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_UPDATE_RETRIES = 16
+
+
+def utc_timestamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    type: EventType
+    object: Object
+    revision: int
+
+
+@dataclass(frozen=True)
+class ObjectList:
+    items: list[Object]
+    revision: int
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    object: Object
+    deleted: bool
+    """False when finalizers hold the object: it now carries a deletionTimestamp."""
+
+
+def _metadata(obj: Object) -> dict[str, Any]:
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        raise InvalidObjectError("metadata", "Required value")
+    return metadata
+
+
+def _spec_part(obj: Object) -> Object:
+    """Everything that counts toward `generation`: all but metadata and status."""
+    return {key: value for key, value in obj.items() if key not in ("metadata", "status")}
+
+
+def _decode(entry_value: bytes, revision: int) -> Object:
+    obj: Object = orjson.loads(entry_value)
+    obj.setdefault("metadata", {})["resourceVersion"] = str(revision)
+    return obj
+
+
+def _encode(obj: Object) -> bytes:
+    stored = copy.copy(obj)
+    stored["metadata"] = {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
+    return orjson.dumps(stored)
+
+
+def _expected_revision(metadata: dict[str, Any]) -> int | None:
+    raw = metadata.get("resourceVersion")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError) as error:
+        raise InvalidObjectError("metadata.resourceVersion", f"invalid value {raw!r}") from error
+
+
+class ObjectStore:
+    def __init__(self, backend: KVBackend, *, clock: Callable[[], str] = utc_timestamp) -> None:
+        self.backend = backend
+        self._clock = clock
+
+    async def _entry(self, resource: ResourceType, namespace: str | None, name: str) -> KVEntry:
+        entry = await self.backend.get(object_key(resource, namespace, name))
+        if entry is None:
+            raise NotFoundError(f'{resource.group_resource} "{name}" not found')
+        return entry
+
+    async def get(self, resource: ResourceType, namespace: str | None, name: str) -> Object:
+        entry = await self._entry(resource, namespace, name)
+        return _decode(entry.value, entry.revision)
+
+    async def create(self, resource: ResourceType, obj: Object) -> Object:
+        new = copy.deepcopy(obj)
+        metadata = _metadata(new)
+        if metadata.get("resourceVersion"):
+            raise InvalidObjectError(
+                "metadata.resourceVersion",
+                "resourceVersion should not be set on objects to be created",
+            )
+        if not metadata.get("name"):
+            if not metadata.get("generateName"):
+                raise InvalidObjectError(
+                    "metadata.name", "Required value: name or generateName is required"
+                )
+            suffix = "".join(random.choices(GENERATE_NAME_ALPHABET, k=5))
+            metadata["name"] = f"{metadata['generateName']}{suffix}"
+        if resource.namespaced:
+            if not metadata.get("namespace"):
+                raise InvalidObjectError("metadata.namespace", "Required value")
+        else:
+            metadata.pop("namespace", None)
+        new.setdefault("apiVersion", resource.api_version)
+        new.setdefault("kind", resource.kind)
+        metadata["uid"] = str(uuid.uuid4())
+        metadata["creationTimestamp"] = self._clock()
+        metadata["generation"] = 1
+        metadata.pop("deletionTimestamp", None)
+        key = object_key(resource, metadata.get("namespace"), metadata["name"])
+        revision = await self.backend.create(key, _encode(new))
+        metadata["resourceVersion"] = str(revision)
+        return new
+
+    async def update(self, resource: ResourceType, obj: Object) -> Object:
+        """Replace the object (status kept when the kind has a status subresource)."""
+        return await self._write(resource, obj, status_only=False)
+
+    async def update_status(self, resource: ResourceType, obj: Object) -> Object:
+        """Replace only `.status`; metadata and spec in the body are ignored."""
+        return await self._write(resource, obj, status_only=True)
+
+    async def _write(self, resource: ResourceType, obj: Object, *, status_only: bool) -> Object:
+        metadata = _metadata(obj)
+        name = metadata.get("name") or ""
+        namespace = metadata.get("namespace") if resource.namespaced else None
+        expected = _expected_revision(metadata)
+        for _ in range(_UPDATE_RETRIES):
+            entry = await self._entry(resource, namespace, name)
+            if expected is not None and expected != entry.revision:
+                raise ConflictError(self._conflict_message(resource, name))
+            current = _decode(entry.value, entry.revision)
+            new = self._merge(resource, current, obj, status_only=status_only)
+            if new == current:
+                return current
+            key = object_key(resource, namespace, name)
+            finalizers_done = bool(new["metadata"].get("deletionTimestamp")) and not new[
+                "metadata"
+            ].get("finalizers")
+            try:
+                if finalizers_done:
+                    revision = await self.backend.delete(
+                        key, _encode(new), expected_revision=entry.revision
+                    )
+                else:
+                    revision = await self.backend.update(
+                        key, _encode(new), expected_revision=entry.revision
+                    )
+            except ConflictError:
+                if expected is not None:
+                    raise ConflictError(self._conflict_message(resource, name)) from None
+                continue
+            new["metadata"]["resourceVersion"] = str(revision)
+            return new
+        raise ConflictError(self._conflict_message(resource, name))
+
+    def _merge(
+        self, resource: ResourceType, current: Object, obj: Object, *, status_only: bool
+    ) -> Object:
+        if status_only:
+            new = copy.deepcopy(current)
+            if "status" in obj:
+                new["status"] = copy.deepcopy(obj["status"])
+            else:
+                new.pop("status", None)
+            return new
+        new = copy.deepcopy(obj)
+        metadata = new["metadata"]
+        current_metadata = current["metadata"]
+        if metadata.get("uid") and metadata["uid"] != current_metadata.get("uid"):
+            raise ConflictError(
+                f"Precondition failed: UID in precondition: {metadata['uid']}, "
+                f"UID in object meta: {current_metadata.get('uid')}"
+            )
+        for field in ("uid", "creationTimestamp", "deletionTimestamp", "namespace"):
+            if field in current_metadata:
+                metadata[field] = current_metadata[field]
+            else:
+                metadata.pop(field, None)
+        metadata["resourceVersion"] = current_metadata["resourceVersion"]
+        new.setdefault("apiVersion", current.get("apiVersion"))
+        new.setdefault("kind", current.get("kind"))
+        if resource.status_subresource:
+            if "status" in current:
+                new["status"] = copy.deepcopy(current["status"])
+            else:
+                new.pop("status", None)
+        generation = current_metadata.get("generation", 1)
+        if _spec_part(new) != _spec_part(current):
+            generation += 1
+        metadata["generation"] = generation
+        return new
+
+    async def delete(
+        self,
+        resource: ResourceType,
+        namespace: str | None,
+        name: str,
+        *,
+        uid: str | None = None,
+        resource_version: str | None = None,
+    ) -> DeleteResult:
+        namespace = namespace if resource.namespaced else None
+        for _ in range(_UPDATE_RETRIES):
+            entry = await self._entry(resource, namespace, name)
+            current = _decode(entry.value, entry.revision)
+            metadata = current["metadata"]
+            if uid and metadata.get("uid") != uid:
+                raise ConflictError(
+                    f"Precondition failed: UID in precondition: {uid}, "
+                    f"UID in object meta: {metadata.get('uid')}"
+                )
+            if resource_version and resource_version != metadata["resourceVersion"]:
+                raise ConflictError(self._conflict_message(resource, name))
+            key = object_key(resource, namespace, name)
+            try:
+                if metadata.get("finalizers"):
+                    if metadata.get("deletionTimestamp"):
+                        return DeleteResult(current, deleted=False)
+                    metadata["deletionTimestamp"] = self._clock()
+                    metadata["deletionGracePeriodSeconds"] = 0
+                    revision = await self.backend.update(
+                        key, _encode(current), expected_revision=entry.revision
+                    )
+                    metadata["resourceVersion"] = str(revision)
+                    return DeleteResult(current, deleted=False)
+                revision = await self.backend.delete(
+                    key, _encode(current), expected_revision=entry.revision
+                )
+            except ConflictError:
+                if resource_version:
+                    raise
+                continue
+            metadata["resourceVersion"] = str(revision)
+            return DeleteResult(current, deleted=True)
+        raise ConflictError(self._conflict_message(resource, name))
+
+    async def list(
+        self,
+        resource: ResourceType,
+        *,
+        namespace: str | None = None,
+        label_selector: LabelSelector | None = None,
+    ) -> ObjectList:
+        snapshot = await self.backend.list(collection_filter(resource, namespace))
+        items = [_decode(entry.value, entry.revision) for entry in snapshot.entries]
+        if label_selector is not None:
+            items = [
+                item
+                for item in items
+                if label_selector.matches(item["metadata"].get("labels") or {})
+            ]
+        return ObjectList(items, snapshot.revision)
+
+    async def watch(
+        self,
+        resource: ResourceType,
+        *,
+        namespace: str | None = None,
+        after_revision: int,
+    ) -> AsyncIterator[WatchEvent]:
+        async for event in self.backend.watch(
+            collection_filter(resource, namespace), after_revision=after_revision
+        ):
+            yield WatchEvent(event.type, _decode(event.value, event.revision), event.revision)
+
+    async def compact(self, *, before_revision: int) -> None:
+        await self.backend.compact(before_revision=before_revision)
+
+    @staticmethod
+    def _conflict_message(resource: ResourceType, name: str) -> str:
+        return (
+            f'Operation cannot be fulfilled on {resource.group_resource} "{name}": the object has '
+            "been modified; please apply your changes to the latest version and try again"
+        )
