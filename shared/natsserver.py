@@ -98,7 +98,7 @@ class NatsServer:
 
     def start(self, *, timeout: float = 10.0) -> None:
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         self.process = subprocess.Popen(
             self.command(), stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )

@@ -47,4 +47,4 @@ def _is_library_task(task: asyncio.Task[object]) -> bool:
     coroutine = task.get_coro()
     qualified = getattr(coroutine, "__qualname__", "")
     module = getattr(getattr(coroutine, "cr_code", None), "co_filename", "")
-    return "nats" in module and "site-packages" in module or qualified.startswith("Client.")
+    return ("nats" in module and "site-packages" in module) or qualified.startswith("Client.")

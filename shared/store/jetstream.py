@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 
 import nats.errors
 import nats.js.errors
-from nats.js import api
+from nats.js import JetStreamContext, api
 
 from shared.bus import Bus
 from shared.store.backend import EventType, KVEntry, KVEvent, KVSnapshot
@@ -269,7 +269,7 @@ class JetStreamBackend:
         return None
 
 
-async def _messages_for_client(subscription) -> int:  # noqa: ANN001
+async def _messages_for_client(subscription: JetStreamContext.PushSubscription) -> int:
     """Messages already pushed plus those still pending: zero means an empty snapshot."""
     info = await subscription.consumer_info()
     return info.num_pending + (info.delivered.consumer_seq or 0)
