@@ -1,0 +1,1 @@
+"""What every service process is made of: owned tasks, informers, reconcile runners, wiring."""
