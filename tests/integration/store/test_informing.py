@@ -7,15 +7,10 @@ import pytest
 from shared.runtime.informing import Informer, InformerEvent
 from shared.runtime.tasks import OwnedTasks
 from shared.store.objects import ObjectStore
+from tests.helpers import eventually
 from tests.integration.store.conftest import DEPLOYMENTS, deployment
 
 pytestmark = pytest.mark.integration
-
-
-async def wait_for(condition, timeout: float = 5.0) -> None:  # noqa: ANN001
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 async def test_informer_lists_then_follows_changes(store: ObjectStore) -> None:
@@ -32,7 +27,7 @@ async def test_informer_lists_then_follows_changes(store: ObjectStore) -> None:
     created["spec"]["replicas"] = 3
     await store.update(DEPLOYMENTS, created)
     await store.delete(DEPLOYMENTS, "default", "existing")
-    await wait_for(lambda: len(seen) == 4)
+    await eventually(lambda: len(seen) == 4)
     assert seen == [
         ("ADDED", "existing"),
         ("ADDED", "new"),
@@ -63,7 +58,7 @@ async def test_informer_relists_after_an_expired_revision(store: ObjectStore) ->
 
     tasks = OwnedTasks("test")
     tasks.start(informer.run(), name="informer")
-    await wait_for(lambda: informer.get("default", "while-away") is not None)
+    await eventually(lambda: informer.get("default", "while-away") is not None)
     assert informer.get("default", "gone") is None
     assert informer.relists == 2
     assert gone["metadata"]["name"] not in [item["metadata"]["name"] for item in informer.list()]

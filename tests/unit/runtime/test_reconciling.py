@@ -1,6 +1,7 @@
 """The reconcile runner: de-duplication, no concurrent runs per key, backoff, drain."""
 
 import asyncio
+import itertools
 
 from shared.runtime.reconciling import ReconcileRunner, Requeue
 
@@ -50,7 +51,7 @@ async def test_failures_back_off_exponentially_then_succeed() -> None:
     runner.enqueue("x")
     await asyncio.wait_for(runner.wait_idle(), 2)
     await runner.drain()
-    gaps = [later - earlier for earlier, later in zip(attempts, attempts[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
     assert len(attempts) == 4
     assert gaps[0] >= 0.015 and gaps[1] >= 0.035 and gaps[2] >= 0.045
     assert gaps[2] < 0.5, "the cap holds"
