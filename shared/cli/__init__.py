@@ -1,0 +1,1 @@
+"""The `navarch` command line: runtime control now, kubectl-like verbs on top."""
