@@ -14,6 +14,7 @@ from pathlib import Path
 from shared.cli.supervising import Supervisor, discover_services, read_state
 from shared.natsserver import NatsCredentials, NatsServer
 from shared.settings import NATS_CONNECTION_FILE
+from shared.store.encryption import load_or_create_key
 
 DETACH_READY_TIMEOUT_S = 120.0
 
@@ -79,6 +80,7 @@ def command_up(args: argparse.Namespace) -> int:
         )
         url = nats.url
     _write_private(home / NATS_CONNECTION_FILE, json.dumps({"url": url}))
+    load_or_create_key(home)
     supervisor = Supervisor(home=home, services=services, nats=nats, nats_url=url)
     return asyncio.run(supervisor.run(ready_timeout=args.ready_timeout))
 

@@ -23,6 +23,7 @@ from shared.runtime.informing import Informer
 from shared.runtime.logs import configure_logging
 from shared.runtime.tasks import OwnedTasks
 from shared.settings import NavarchSettings
+from shared.store.encryption import SecretEncryption, load_or_create_key
 from shared.store.jetstream import JetStreamBackend
 from shared.store.objects import ObjectStore
 from shared.tracing import configure_tracing
@@ -123,8 +124,12 @@ async def serve(service: Service, settings: NavarchSettings | None = None) -> No
     backend = await JetStreamBackend.open(
         bus, bucket=settings.bucket, replicas=settings.kv_replicas, history=settings.kv_history
     )
+    encryption = SecretEncryption(load_or_create_key(settings.home))
     context = ServiceContext(
-        name=service.name, settings=settings, bus=bus, store=ObjectStore(backend)
+        name=service.name,
+        settings=settings,
+        bus=bus,
+        store=ObjectStore(backend, encryption=encryption),
     )
     runner = web.AppRunner(_health_app(service, context), access_log=None)
     await runner.setup()

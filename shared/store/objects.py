@@ -18,6 +18,7 @@ import orjson
 from shared.api.meta import LabelSelector
 from shared.api.resources import ResourceType
 from shared.store.backend import EventType, KVBackend, KVEntry
+from shared.store.encryption import SecretEncryption
 from shared.store.errors import ConflictError, InvalidObjectError, NotFoundError
 from shared.store.keys import collection_filter, object_key
 
@@ -62,16 +63,7 @@ def _spec_part(obj: Object) -> Object:
     return {key: value for key, value in obj.items() if key not in ("metadata", "status")}
 
 
-def _decode(entry_value: bytes, revision: int) -> Object:
-    obj: Object = orjson.loads(entry_value)
-    obj.setdefault("metadata", {})["resourceVersion"] = str(revision)
-    return obj
-
-
-def _encode(obj: Object) -> bytes:
-    stored = copy.copy(obj)
-    stored["metadata"] = {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
-    return orjson.dumps(stored)
+SECRETS_GROUP_RESOURCE = "secrets"
 
 
 def _expected_revision(metadata: dict[str, Any]) -> int | None:
@@ -85,9 +77,30 @@ def _expected_revision(metadata: dict[str, Any]) -> int | None:
 
 
 class ObjectStore:
-    def __init__(self, backend: KVBackend, *, clock: Callable[[], str] = utc_timestamp) -> None:
+    def __init__(
+        self,
+        backend: KVBackend,
+        *,
+        clock: Callable[[], str] = utc_timestamp,
+        encryption: SecretEncryption | None = None,
+    ) -> None:
         self.backend = backend
         self._clock = clock
+        self._encryption = encryption
+
+    def _decode(self, resource: ResourceType, entry_value: bytes, revision: int) -> Object:
+        obj: Object = orjson.loads(entry_value)
+        if self._encryption and resource.group_resource == SECRETS_GROUP_RESOURCE:
+            obj = self._encryption.open(obj)
+        obj.setdefault("metadata", {})["resourceVersion"] = str(revision)
+        return obj
+
+    def _encode(self, resource: ResourceType, obj: Object) -> bytes:
+        stored = copy.copy(obj)
+        stored["metadata"] = {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
+        if self._encryption and resource.group_resource == SECRETS_GROUP_RESOURCE:
+            stored = self._encryption.seal(stored)
+        return orjson.dumps(stored)
 
     async def _entry(self, resource: ResourceType, namespace: str | None, name: str) -> KVEntry:
         entry = await self.backend.get(object_key(resource, namespace, name))
@@ -97,7 +110,7 @@ class ObjectStore:
 
     async def get(self, resource: ResourceType, namespace: str | None, name: str) -> Object:
         entry = await self._entry(resource, namespace, name)
-        return _decode(entry.value, entry.revision)
+        return self._decode(resource, entry.value, entry.revision)
 
     async def create(self, resource: ResourceType, obj: Object) -> Object:
         new = copy.deepcopy(obj)
@@ -126,7 +139,7 @@ class ObjectStore:
         metadata["generation"] = 1
         metadata.pop("deletionTimestamp", None)
         key = object_key(resource, metadata.get("namespace"), metadata["name"])
-        revision = await self.backend.create(key, _encode(new))
+        revision = await self.backend.create(key, self._encode(resource, new))
         metadata["resourceVersion"] = str(revision)
         return new
 
@@ -147,7 +160,7 @@ class ObjectStore:
             entry = await self._entry(resource, namespace, name)
             if expected is not None and expected != entry.revision:
                 raise ConflictError(self._conflict_message(resource, name))
-            current = _decode(entry.value, entry.revision)
+            current = self._decode(resource, entry.value, entry.revision)
             new = self._merge(resource, current, obj, status_only=status_only)
             if new == current:
                 return current
@@ -158,11 +171,11 @@ class ObjectStore:
             try:
                 if finalizers_done:
                     revision = await self.backend.delete(
-                        key, _encode(new), expected_revision=entry.revision
+                        key, self._encode(resource, new), expected_revision=entry.revision
                     )
                 else:
                     revision = await self.backend.update(
-                        key, _encode(new), expected_revision=entry.revision
+                        key, self._encode(resource, new), expected_revision=entry.revision
                     )
             except ConflictError:
                 if expected is not None:
@@ -221,7 +234,7 @@ class ObjectStore:
         namespace = namespace if resource.namespaced else None
         for _ in range(_UPDATE_RETRIES):
             entry = await self._entry(resource, namespace, name)
-            current = _decode(entry.value, entry.revision)
+            current = self._decode(resource, entry.value, entry.revision)
             metadata = current["metadata"]
             if uid and metadata.get("uid") != uid:
                 raise ConflictError(
@@ -238,12 +251,12 @@ class ObjectStore:
                     metadata["deletionTimestamp"] = self._clock()
                     metadata["deletionGracePeriodSeconds"] = 0
                     revision = await self.backend.update(
-                        key, _encode(current), expected_revision=entry.revision
+                        key, self._encode(resource, current), expected_revision=entry.revision
                     )
                     metadata["resourceVersion"] = str(revision)
                     return DeleteResult(current, deleted=False)
                 revision = await self.backend.delete(
-                    key, _encode(current), expected_revision=entry.revision
+                    key, self._encode(resource, current), expected_revision=entry.revision
                 )
             except ConflictError:
                 if resource_version:
@@ -261,7 +274,7 @@ class ObjectStore:
         label_selector: LabelSelector | None = None,
     ) -> ObjectList:
         snapshot = await self.backend.list(collection_filter(resource, namespace))
-        items = [_decode(entry.value, entry.revision) for entry in snapshot.entries]
+        items = [self._decode(resource, entry.value, entry.revision) for entry in snapshot.entries]
         if label_selector is not None:
             items = [
                 item
@@ -280,7 +293,9 @@ class ObjectStore:
         async for event in self.backend.watch(
             collection_filter(resource, namespace), after_revision=after_revision
         ):
-            yield WatchEvent(event.type, _decode(event.value, event.revision), event.revision)
+            yield WatchEvent(
+                event.type, self._decode(resource, event.value, event.revision), event.revision
+            )
 
     async def compact(self, *, before_revision: int) -> None:
         await self.backend.compact(before_revision=before_revision)
