@@ -79,7 +79,8 @@ class Cluster(KubeModel):
         return ready is not None and ready.status == "True"
 
     def serves(self, api_version: str, kind: str) -> bool:
-        for enablement in self.status.api_enablements:
-            if enablement.group_version == api_version:
-                return any(resource.kind == kind for resource in enablement.resources)
-        return False
+        return any(
+            enablement.group_version == api_version
+            and any(resource.kind == kind for resource in enablement.resources)
+            for enablement in self.status.api_enablements
+        )

@@ -1,0 +1,205 @@
+"""How many replicas fit a cluster: Karmada's general estimator and its resource interpreter.
+
+Capacity drives DynamicWeight/Aggregated division and spread selection, so the numbers must
+be Karmada's to the replica: floor(free / request) with CPU in millis and every other
+resource rounded up to whole units first (`estimator/client/general.go`).
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field
+
+from shared.api.base import KubeModel
+from shared.api.binding import NodeClaim, ReplicaRequirements
+from shared.api.cluster import Cluster, ResourceSummary
+from shared.api.meta import ObjectMeta, Toleration
+from shared.quantity import ceil_value, format_quantity, milli_value, parse_quantity
+
+MAX_INT32 = 2**31 - 1
+_DIVIDED_KINDS = {
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "ReplicaSet"),
+    ("batch/v1", "Job"),
+    ("v1", "Pod"),
+}
+
+
+class ResourceRequirements(KubeModel):
+    requests: dict[str, str] = Field(default_factory=dict)
+    limits: dict[str, str] = Field(default_factory=dict)
+
+
+class Container(KubeModel):
+    name: str = ""
+    resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
+
+
+class PodSpec(KubeModel):
+    containers: list[Container] = Field(default_factory=list)
+    init_containers: list[Container] = Field(default_factory=list)
+    overhead: dict[str, str] = Field(default_factory=dict)
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    tolerations: list[Toleration] = Field(default_factory=list)
+    affinity: dict[str, Any] | None = None
+
+
+class PodTemplateSpec(KubeModel):
+    spec: PodSpec = Field(default_factory=PodSpec)
+
+
+class WorkloadSpec(KubeModel):
+    """The replica-bearing part of Deployment/StatefulSet/ReplicaSet/Job specs."""
+
+    replicas: int | None = None
+    parallelism: int | None = None
+    template: PodTemplateSpec | None = None
+
+
+class ResourceTemplate(KubeModel):
+    """A user's resource template as the scheduler sees it (the edge converts dicts once)."""
+
+    api_version: str
+    kind: str
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: WorkloadSpec | None = None
+
+
+def _add(total: dict[str, int], resources: dict[str, str]) -> None:
+    for name, text in resources.items():
+        value = parse_quantity(text)
+        total[name] = total.get(name, 0) + (
+            milli_value(value) if name == "cpu" else ceil_value(value)
+        )
+
+
+def _requests_with_limits(container: Container) -> dict[str, str]:
+    """Kubernetes defaults a missing request to its limit; Karmada copies that."""
+    return {**container.resources.limits, **container.resources.requests}
+
+
+def pod_resource_request(pod: PodSpec) -> dict[str, str]:
+    """Σ containers, max'ed with each init container, plus overhead (`AddPodTemplateRequest`)."""
+    total: dict[str, int] = {}
+    for container in pod.containers:
+        _add(total, _requests_with_limits(container))
+    for container in pod.init_containers:
+        single: dict[str, int] = {}
+        _add(single, _requests_with_limits(container))
+        for name, value in single.items():
+            total[name] = max(total.get(name, 0), value)
+    _add(total, pod.overhead)
+    result: dict[str, str] = {}
+    for name, value in total.items():
+        if value <= 0:
+            continue
+        if name == "cpu":
+            result[name] = format_quantity(Decimal(value) / 1000)
+        else:
+            binary = name in ("memory", "ephemeral-storage") or name.startswith("hugepages-")
+            result[name] = format_quantity(
+                Decimal(value), fmt="BinarySI" if binary else "DecimalSI"
+            )
+    return result
+
+
+def replica_requirements_for(pod: PodSpec) -> ReplicaRequirements | None:
+    """`GenerateReplicaRequirements`: nil when there is neither a request nor a node claim."""
+    request = pod_resource_request(pod)
+    claim: NodeClaim | None = None
+    hard_affinity = (
+        (pod.affinity or {})
+        .get("nodeAffinity", {})
+        .get("requiredDuringSchedulingIgnoredDuringExecution")
+    )
+    if pod.node_selector or pod.tolerations or hard_affinity:
+        claim = NodeClaim(
+            node_selector=pod.node_selector,
+            tolerations=pod.tolerations,
+            hard_node_affinity=hard_affinity,
+        )
+    if not request and claim is None:
+        return None
+    return ReplicaRequirements(resource_request=request, node_claim=claim)
+
+
+def interpret_replicas(template: ResourceTemplate) -> tuple[int, ReplicaRequirements | None]:
+    """Karmada's default interpreter: (replicas, per-replica requirements); (0, None) otherwise."""
+    if (template.api_version, template.kind) not in _DIVIDED_KINDS:
+        return 0, None
+    if template.kind == "Pod":
+        raw = template.spec.model_dump(by_alias=True, exclude_none=True) if template.spec else {}
+        pod = PodSpec.model_validate(raw)
+        return 1, replica_requirements_for(pod)
+    spec = template.spec or WorkloadSpec()
+    replicas = spec.parallelism if template.kind == "Job" else spec.replicas
+    pod_template = spec.template or PodTemplateSpec()
+    return replicas or 0, replica_requirements_for(pod_template.spec)
+
+
+def _free(summary: ResourceSummary, name: str) -> Decimal | None:
+    if name not in summary.allocatable:
+        return None
+    free = parse_quantity(summary.allocatable[name])
+    for used in (summary.allocated, summary.allocating):
+        if name in used:
+            free -= parse_quantity(used[name])
+    return free
+
+
+def allowed_pods(summary: ResourceSummary) -> int:
+    """allocatable - allocated - allocating pods, floored at 0."""
+    pods = 0
+    for sign, source in (
+        (1, summary.allocatable),
+        (-1, summary.allocated),
+        (-1, summary.allocating),
+    ):
+        if "pods" in source:
+            pods += sign * ceil_value(parse_quantity(source["pods"]))
+    return max(pods, 0)
+
+
+def general_estimate(cluster: Cluster, requirements: ReplicaRequirements | None) -> int:
+    """The general estimator's MaxAvailableReplicas for one cluster."""
+    summary = cluster.status.resource_summary
+    if summary is None:
+        return 0
+    maximum = allowed_pods(summary)
+    if maximum <= 0 or requirements is None:
+        return maximum
+    for name, text in requirements.resource_request.items():
+        request = parse_quantity(text)
+        if ceil_value(request) <= 0:
+            continue
+        free = _free(summary, name)
+        if free is None or ceil_value(free) <= 0:
+            return 0
+        if name == "cpu":
+            fit = milli_value(free) // milli_value(request)
+        else:
+            fit = ceil_value(free) // ceil_value(request)
+        maximum = min(maximum, fit)
+    return min(maximum, MAX_INT32)
+
+
+def estimate_available(
+    clusters: list[Cluster],
+    *,
+    replicas: int,
+    requirements: ReplicaRequirements | None,
+) -> dict[str, int]:
+    """`calAvailableReplicas`: min over estimators; replicas 0 or no estimate gives `replicas`."""
+    if replicas == 0:
+        return {cluster.name: 0 for cluster in clusters}
+    result: dict[str, int] = {}
+    for cluster in clusters:
+        estimate = min(MAX_INT32, general_estimate(cluster, requirements))
+        result[cluster.name] = replicas if estimate == MAX_INT32 else estimate
+    return result
+
+
+def is_workload(replicas: int, requirements: ReplicaRequirements | None) -> bool:
+    """Karmada assigns replica counts only when replicas > 0 or there are requirements."""
+    return replicas > 0 or requirements is not None
