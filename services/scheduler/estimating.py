@@ -6,15 +6,15 @@ resource rounded up to whole units first (`estimator/client/general.go`).
 """
 
 from decimal import Decimal
-from typing import Any
 
 from pydantic import Field
 
 from shared.api.base import KubeModel
 from shared.api.binding import NodeClaim, ReplicaRequirements
 from shared.api.cluster import Cluster, ResourceSummary
-from shared.api.meta import ObjectMeta, Toleration
-from shared.quantity import ceil_value, format_quantity, milli_value, parse_quantity
+from shared.api.meta import ObjectMeta
+from shared.api.pods import PodSpec, pod_resource_request
+from shared.quantity import ceil_value, milli_value, parse_quantity
 
 MAX_INT32 = 2**31 - 1
 _DIVIDED_KINDS = {
@@ -24,25 +24,6 @@ _DIVIDED_KINDS = {
     ("batch/v1", "Job"),
     ("v1", "Pod"),
 }
-
-
-class ResourceRequirements(KubeModel):
-    requests: dict[str, str] = Field(default_factory=dict)
-    limits: dict[str, str] = Field(default_factory=dict)
-
-
-class Container(KubeModel):
-    name: str = ""
-    resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
-
-
-class PodSpec(KubeModel):
-    containers: list[Container] = Field(default_factory=list)
-    init_containers: list[Container] = Field(default_factory=list)
-    overhead: dict[str, str] = Field(default_factory=dict)
-    node_selector: dict[str, str] = Field(default_factory=dict)
-    tolerations: list[Toleration] = Field(default_factory=list)
-    affinity: dict[str, Any] | None = None
 
 
 class PodTemplateSpec(KubeModel):
@@ -64,44 +45,6 @@ class ResourceTemplate(KubeModel):
     kind: str
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
     spec: WorkloadSpec | None = None
-
-
-def _add(total: dict[str, int], resources: dict[str, str]) -> None:
-    for name, text in resources.items():
-        value = parse_quantity(text)
-        total[name] = total.get(name, 0) + (
-            milli_value(value) if name == "cpu" else ceil_value(value)
-        )
-
-
-def _requests_with_limits(container: Container) -> dict[str, str]:
-    """Kubernetes defaults a missing request to its limit; Karmada copies that."""
-    return {**container.resources.limits, **container.resources.requests}
-
-
-def pod_resource_request(pod: PodSpec) -> dict[str, str]:
-    """Σ containers, max'ed with each init container, plus overhead (`AddPodTemplateRequest`)."""
-    total: dict[str, int] = {}
-    for container in pod.containers:
-        _add(total, _requests_with_limits(container))
-    for container in pod.init_containers:
-        single: dict[str, int] = {}
-        _add(single, _requests_with_limits(container))
-        for name, value in single.items():
-            total[name] = max(total.get(name, 0), value)
-    _add(total, pod.overhead)
-    result: dict[str, str] = {}
-    for name, value in total.items():
-        if value <= 0:
-            continue
-        if name == "cpu":
-            result[name] = format_quantity(Decimal(value) / 1000)
-        else:
-            binary = name in ("memory", "ephemeral-storage") or name.startswith("hugepages-")
-            result[name] = format_quantity(
-                Decimal(value), fmt="BinarySI" if binary else "DecimalSI"
-            )
-    return result
 
 
 def replica_requirements_for(pod: PodSpec) -> ReplicaRequirements | None:
