@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from shared.api.base import KubeModel
-from shared.api.meta import Toleration
+from shared.api.meta import ObjectMeta, Toleration
 from shared.quantity import ceil_value, format_quantity, milli_value, parse_quantity
 
 
@@ -25,6 +25,7 @@ class Container(KubeModel):
 
 
 class PodSpec(KubeModel):
+    node_name: str | None = None
     containers: list[Container] = Field(default_factory=list)
     init_containers: list[Container] = Field(default_factory=list)
     overhead: dict[str, str] = Field(default_factory=dict)
@@ -69,3 +70,43 @@ def pod_resource_request(pod: PodSpec) -> dict[str, str]:
                 Decimal(value), fmt="BinarySI" if binary else "DecimalSI"
             )
     return result
+
+
+class PodStatus(KubeModel):
+    phase: str = "Pending"
+
+
+class Pod(KubeModel):
+    """A member's pod as summaries read it: where it is bound and what it requests."""
+
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: PodSpec = Field(default_factory=PodSpec)
+    status: PodStatus = Field(default_factory=PodStatus)
+
+    @property
+    def node_name(self) -> str:
+        return self.spec.node_name or ""
+
+    @property
+    def terminated(self) -> bool:
+        return self.status.phase in ("Succeeded", "Failed")
+
+
+class NodeCondition(KubeModel):
+    type: str
+    status: str
+
+
+class NodeStatus(KubeModel):
+    capacity: dict[str, str] = Field(default_factory=dict)
+    allocatable: dict[str, str] = Field(default_factory=dict)
+    conditions: list[NodeCondition] = Field(default_factory=list)
+
+
+class Node(KubeModel):
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    status: NodeStatus = Field(default_factory=NodeStatus)
+
+    @property
+    def ready(self) -> bool:
+        return any(c.type == "Ready" and c.status == "True" for c in self.status.conditions)
