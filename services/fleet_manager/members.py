@@ -1,0 +1,123 @@
+"""A live session with one member: health probes, node and pod watches, discovery.
+
+The session only observes and remembers; it asks the service to reconcile (`on_change`)
+whenever what it knows changes, and the service writes the hub objects.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from services.fleet_manager.health import HealthTracker, ProbeOutcome
+from services.fleet_manager.settings import FleetManagerSettings
+from services.fleet_manager.summarizing import (
+    GPUProductSummary,
+    gpu_products,
+    node_summary,
+    resource_summary,
+)
+from shared.api.cluster import APIEnablement, NodeSummary, ResourceSummary
+from shared.api.meta import Condition
+from shared.api.pods import Node, Pod
+from shared.members.client import MemberClient, MemberError
+from shared.members.watching import MemberInformer
+from shared.runtime.tasks import OwnedTasks
+from shared.store.objects import utc_timestamp
+
+log = logging.getLogger(__name__)
+
+HealthListener = Callable[[str, Condition], None]
+
+
+class MemberSession:
+    def __init__(
+        self,
+        name: str,
+        client: MemberClient,
+        *,
+        settings: FleetManagerSettings,
+        current_ready: Condition | None,
+        on_change: Callable[[], None],
+        on_health: HealthListener,
+    ) -> None:
+        self.name = name
+        self.client = client
+        self.kubeconfig_digest = ""
+        self._settings = settings
+        self._on_change = on_change
+        self._on_health = on_health
+        self._tracker = HealthTracker(
+            failure_threshold=settings.failure_threshold, current=current_ready
+        )
+        self._tasks = OwnedTasks(f"member/{name}")
+        self.nodes = MemberInformer(client, path="/api/v1/nodes")
+        self.pods = MemberInformer(client, path="/api/v1/pods")
+        self.version: str | None = None
+        self.api_enablements: list[APIEnablement] | None = None
+        self.last_error: MemberError | None = None
+        self.online = False
+        self._ensured_namespaces: set[str] = set()
+
+    @property
+    def ready_condition(self) -> Condition | None:
+        return self._tracker.condition
+
+    def start(self) -> None:
+        for informer in (self.nodes, self.pods):
+            informer.add_handler(lambda _event: self._on_change())
+            informer.on_error(self._record_error)
+            self._tasks.start(informer.run(), name=informer.path)
+        self._tasks.start(self._probe_forever(), name="probe")
+
+    async def stop(self) -> None:
+        await self._tasks.stop()
+        await self.client.close()
+
+    def _record_error(self, error: MemberError) -> None:
+        if self.last_error != error:
+            self.last_error = error
+            self._on_change()
+
+    async def _probe_forever(self) -> None:
+        while True:
+            probe = await self.client.probe(timeout=self._settings.probe_timeout_s)
+            self.online = probe.online
+            outcome = ProbeOutcome(online=probe.online, healthy=probe.healthy, detail=probe.detail)
+            changed = self._tracker.observe(outcome, now=utc_timestamp())
+            if probe.healthy and self.version is None:
+                await self._discover()
+            if probe.healthy and self.last_error is not None and self.nodes.synced:
+                self.last_error = None
+                self._on_change()
+            if changed is not None:
+                self._on_health(self.name, changed)
+                self._on_change()
+            await asyncio.sleep(self._settings.probe_period_s)
+
+    async def _discover(self) -> None:
+        try:
+            self.version = await self.client.version()
+            self.api_enablements = await self.client.api_enablements()
+        except MemberError as error:
+            self._record_error(error)
+            return
+        self._on_change()
+
+    def summaries(self) -> tuple[NodeSummary, ResourceSummary, list[GPUProductSummary]] | None:
+        if not (self.nodes.synced and self.pods.synced):
+            return None
+        nodes = [Node.model_validate(node) for node in self.nodes.list()]
+        pods = [Pod.model_validate(pod) for pod in self.pods.list()]
+        return node_summary(nodes), resource_summary(nodes, pods), gpu_products(nodes, pods)
+
+    async def ensure_namespaces(self, names: set[str]) -> None:
+        """Namespace sameness: the fleet's namespaces exist in every member."""
+        for name in sorted(names - self._ensured_namespaces):
+            body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+            try:
+                await self.client.request("POST", "/api/v1/namespaces", body=body)
+            except MemberError as error:
+                if error.status != 409:
+                    log.warning("cannot create namespace %s in %s: %s", name, self.name, error)
+                    continue
+            self._ensured_namespaces.add(name)

@@ -1,0 +1,1 @@
+"""Clients of member clusters: kubeconfig → kubernetes-asyncio client, probes, list/watch."""
