@@ -40,14 +40,15 @@ class Bus:
         connect_timeout: float = 5.0,
     ) -> "Bus":
         bus_ref: list[Bus] = []
+        shown_url = url.rsplit("@", 1)[-1]
 
         async def on_reconnected() -> None:
-            log.info("nats reconnected", extra={"url": url})
+            log.info("nats reconnected", extra={"url": shown_url})
             if bus_ref:
                 await bus_ref[0]._notify_reconnected()
 
         async def on_disconnected() -> None:
-            log.warning("nats disconnected", extra={"url": url})
+            log.warning("nats disconnected", extra={"url": shown_url})
 
         async def on_error(error: Exception) -> None:
             log.warning("nats error: %s", error)

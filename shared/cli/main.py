@@ -2,17 +2,15 @@
 
 import argparse
 import sys
-from importlib.metadata import version
 
-from shared.cli import runtime_commands
+from shared.cli import kube_commands, runtime_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="navarch", description="Navarch fleet manager")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     runtime_commands.add_parsers(commands)
-    version_parser = commands.add_parser("version", help="print the Navarch version")
-    version_parser.set_defaults(handler=lambda _: print(f"navarch {version('navarch')}") or 0)
+    kube_commands.add_parsers(commands)
     return parser
 
 
