@@ -5,6 +5,7 @@ scripts written for kubectl keep working with `navarch`.
 """
 
 import argparse
+import base64
 import asyncio
 import os
 import sys
@@ -328,7 +329,7 @@ def describe_text(obj: Object, events: list[Object]) -> str:
         lines.append("Data")
         lines.append("====")
         for key, value in (obj.get("data") or {}).items():
-            lines.append(f"{key}:  {len(value) * 3 // 4} bytes")
+            lines.append(f"{key}:  {len(base64.b64decode(value))} bytes")
     else:
         for section in ("spec", "data"):
             if obj.get(section):
