@@ -5,8 +5,8 @@ scripts written for kubectl keep working with `navarch`.
 """
 
 import argparse
-import base64
 import asyncio
+import base64
 import os
 import sys
 from collections.abc import Iterator
