@@ -6,10 +6,9 @@ the CRD schema plus Karmada's admission webhook (`pkg/util/validation.ValidateOv
 so the gateway can answer 422 with the same field paths Karmada would name.
 """
 
-import json
 import re
 from collections.abc import Mapping
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal
 
 from pydantic import Field, ValidationError
 
@@ -17,6 +16,7 @@ from shared.api.affinity import ClusterAffinity, FieldSelector
 from shared.api.base import KubeModel
 from shared.api.meta import ObjectMeta
 from shared.api.propagation import ResourceSelector
+from shared.api.validation import FieldError, pydantic_field_errors
 
 KARMADA_POLICY_API_VERSION: Final = "policy.karmada.io/v1alpha1"
 KURATOR_POLICY_API_VERSION: Final = "policy.kurator.dev/v1alpha1"
@@ -192,13 +192,6 @@ class KuratorOverridePolicy(KubeModel):
 AnyOverridePolicy = OverridePolicy | ClusterOverridePolicy | KuratorOverridePolicy
 
 
-class FieldError(NamedTuple):
-    """A Kubernetes-style field path (`spec.overrideRules[0].overriders`) and what is wrong."""
-
-    path: str
-    message: str
-
-
 _MODELS_BY_TYPE: dict[tuple[str, str], type[KubeModel]] = {
     (KARMADA_POLICY_API_VERSION, "OverridePolicy"): OverridePolicy,
     (KARMADA_POLICY_API_VERSION, "ClusterOverridePolicy"): ClusterOverridePolicy,
@@ -225,30 +218,6 @@ def _model_for(obj: Mapping[str, Any]) -> type[KubeModel] | FieldError:
     return model
 
 
-def _format_location(location: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in location:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else part
-    return path
-
-
-def _pydantic_errors(error: ValidationError) -> list[FieldError]:
-    found: list[FieldError] = []
-    for item in error.errors():
-        path = _format_location(tuple(item["loc"]))
-        if item["type"] == "missing":
-            message = "Required value"
-        elif item["type"] == "literal_error":
-            message = f"Unsupported value: {json.dumps(item['input'])}: {item['msg']}"
-        else:
-            message = item["msg"]
-        found.append(FieldError(path, message))
-    return found
-
-
 def parse_override_policy(obj: Mapping[str, Any]) -> AnyOverridePolicy:
     """Build the model matching `apiVersion`/`kind`, or raise PolicyValidationError."""
     errors = validate_override_policy(obj)
@@ -268,7 +237,7 @@ def validate_override_policy(obj: Mapping[str, Any]) -> list[FieldError]:
     try:
         policy = model.model_validate(obj)
     except ValidationError as error:
-        return _pydantic_errors(error)
+        return pydantic_field_errors(error)
     if isinstance(policy, KuratorOverridePolicy):
         return _validate_kurator(policy)
     if isinstance(policy, OverridePolicy):
