@@ -1,6 +1,6 @@
 """Object metadata, label selectors, taints and tolerations (meta/v1 and core/v1 shapes)."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -29,6 +29,9 @@ class ObjectMeta(KubeModel):
     annotations: dict[str, str] = Field(default_factory=dict)
     finalizers: list[str] = Field(default_factory=list)
     owner_references: list[OwnerReference] = Field(default_factory=list)
+    managed_fields: list[dict[str, Any]] | None = None
+    deletion_grace_period_seconds: int | None = None
+    self_link: str | None = None
 
 
 class Condition(KubeModel):

@@ -463,7 +463,7 @@ def validate_propagation_spec(spec: PropagationSpec, *, namespace: str | None) -
             errors.append((f"{app_path}.gracePeriodSeconds", "must be greater than 0"))
     for index, selector in enumerate(spec.resource_selectors):
         here = f"spec.resourceSelectors[{index}]"
-        if namespace and selector.namespace != namespace:
+        if namespace and selector.namespace and selector.namespace != namespace:
             message = (
                 "namespace of resource selector must be the same as the namespace of the policy"
             )

@@ -6,17 +6,18 @@ import json
 import os
 import runpy
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from shared.cli.supervising import Supervisor, discover_services, read_state
-from shared.natsserver import NatsCredentials, NatsServer
+from shared.natsserver import NatsCredentials, NatsServer, free_port
 from shared.settings import NATS_CONNECTION_FILE
 from shared.store.encryption import load_or_create_key
 
-DETACH_READY_TIMEOUT_S = 120.0
+DEFAULT_GATEWAY_PORT = 6443
 
 
 def home_from(args: argparse.Namespace) -> Path:
@@ -39,6 +40,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         help="use this NATS instead of starting one (NAVARCH_NATS_URL)",
     )
     up.add_argument("--nats-port", type=int, default=0, help="embedded NATS port (0: free)")
+    up.add_argument(
+        "--gateway-port",
+        type=int,
+        default=0,
+        help="hub API port (default 6443, or a free port when 6443 is taken)",
+    )
     up.add_argument("--services", help="comma-separated services to run (default: all)")
     up.add_argument("--detach", action="store_true", help="return once everything is ready")
     up.add_argument("--ready-timeout", type=float, default=60.0)
@@ -81,8 +88,32 @@ def command_up(args: argparse.Namespace) -> int:
         url = nats.url
     _write_private(home / NATS_CONNECTION_FILE, json.dumps({"url": url}))
     load_or_create_key(home)
-    supervisor = Supervisor(home=home, services=services, nats=nats, nats_url=url)
-    return asyncio.run(supervisor.run(ready_timeout=args.ready_timeout))
+    gateway_port = args.gateway_port or _default_gateway_port()
+    supervisor = Supervisor(
+        home=home,
+        services=services,
+        nats=nats,
+        nats_url=url,
+        extra_env={"NAVARCH_GATEWAY_PORT": str(gateway_port)},
+    )
+    kubeconfig = home / "hub.kubeconfig"
+    hint = (
+        f"Hub API: https://127.0.0.1:{gateway_port} — try `kubectl --kubeconfig {kubeconfig} "
+        "api-resources` or `navarch get clusters`."
+        if "gateway" in services
+        else ""
+    )
+    return asyncio.run(supervisor.run(ready_timeout=args.ready_timeout, on_ready=hint))
+
+
+def _default_gateway_port() -> int:
+    """6443 like a kube-apiserver, unless something already listens there."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", DEFAULT_GATEWAY_PORT))
+        except OSError:
+            return free_port()
+    return DEFAULT_GATEWAY_PORT
 
 
 def _detach(args: argparse.Namespace, home: Path) -> int:
@@ -102,6 +133,8 @@ def _detach(args: argparse.Namespace, home: Path) -> int:
         argv += ["--nats-port", str(args.nats_port)]
     if args.services:
         argv += ["--services", args.services]
+    if args.gateway_port:
+        argv += ["--gateway-port", str(args.gateway_port)]
     (home / "logs").mkdir(parents=True, exist_ok=True)
     with open(home / "logs" / "up.log", "ab") as output:
         process = subprocess.Popen(

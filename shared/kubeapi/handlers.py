@@ -13,7 +13,15 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from shared.kubeapi import managedfields, patchhandlers, scaling, statuses, tables, watching
+from shared.kubeapi import (
+    defaulting,
+    managedfields,
+    patchhandlers,
+    scaling,
+    statuses,
+    tables,
+    watching,
+)
 from shared.kubeapi.crds import CrdSync
 from shared.kubeapi.listing import (
     ContinueToken,
@@ -252,7 +260,8 @@ class Handlers:
         return body
 
     async def validate(self, request: web.Request, target: Target, obj: Object) -> dict[str, str]:
-        """Run the validator hook; 422 on causes, and Warning headers for `fieldValidation=Warn`."""
+        """Normalise, then run the validator hook: 422 on causes, Warning headers on `Warn`."""
+        defaulting.normalize(target.kind, obj)
         mode = request.query.get("fieldValidation", "Warn")
         if mode not in ("Ignore", "Warn", "Strict"):
             raise statuses.bad_request(

@@ -164,6 +164,19 @@ KURATOR_KINDS: tuple[Kind, ...] = (
     _kind("backup.kurator.dev/v1alpha1", "Migrate", "migrates", builtin=False),
 )  # fmt: skip
 
+BUNDLED_KINDS: tuple[Kind, ...] = (
+    _kind("karmada.io/v1alpha1", "KarmadaConfig", "karmadaconfigs", namespaced=False,
+          status=False, builtin=False),
+    _kind("networking.istio.io/v1beta1", "VirtualService", "virtualservices", short=("vs",),
+          builtin=False),
+    _kind("networking.istio.io/v1beta1", "DestinationRule", "destinationrules", short=("dr",),
+          builtin=False),
+    _kind("networking.istio.io/v1beta1", "Gateway", "gateways", short=("gw",), builtin=False),
+    _kind("install.istio.io/v1alpha1", "IstioOperator", "istiooperators", short=("iop",),
+          builtin=False),
+)  # fmt: skip
+"""Kinds the articles' manifests use whose CRDs the hub ships preinstalled."""
+
 CRD_GROUP_RESOURCE = "customresourcedefinitions.apiextensions.k8s.io"
 
 
@@ -344,8 +357,8 @@ def kinds_from_crd(crd: Object) -> list[Kind]:
 
 
 def hub_registry() -> Registry:
-    """What the hub gateway serves: Kubernetes built-ins, Karmada and Kurator kinds."""
-    return Registry.of(KUBERNETES_KINDS, KARMADA_KINDS, KURATOR_KINDS)
+    """What the hub gateway serves: Kubernetes built-ins, Karmada, Kurator and bundled kinds."""
+    return Registry.of(KUBERNETES_KINDS, KARMADA_KINDS, KURATOR_KINDS, BUNDLED_KINDS)
 
 
 def member_registry() -> Registry:

@@ -1,0 +1,1 @@
+"""The hub's API: Kubernetes-compatible REST over the store, with TLS, tokens and validation."""
