@@ -10,11 +10,11 @@ from shared.api.resources import ResourceType
 
 OBJECT_PREFIX = "o"
 CLUSTER_SCOPE = "_"
-_SAFE = re.compile(r"[A-Za-z0-9-]")
+_UNSAFE = re.compile(r"[^A-Za-z0-9-]")
 
 
 def escape_token(text: str) -> str:
-    return "".join(char if _SAFE.match(char) else f"_{ord(char):02X}" for char in text) or "_"
+    return _UNSAFE.sub(lambda match: f"_{ord(match.group()):02X}", text) or "_"
 
 
 def unescape_token(token: str) -> str:
