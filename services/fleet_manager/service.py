@@ -11,7 +11,7 @@ import logging
 import orjson
 
 from services.fleet_manager.fleets import fleet_status
-from services.fleet_manager.health import health_taints, merge_taints
+from services.fleet_manager.health import HEALTH_TAINT_KEYS, health_taints, merge_taints
 from services.fleet_manager.inventory import cluster_labels, cluster_spec
 from services.fleet_manager.members import MemberSession
 from services.fleet_manager.settings import FleetManagerSettings
@@ -181,8 +181,11 @@ class FleetManager(Service):
         if session is None and existing is not None:
             ready = existing.condition("Ready")
         now = utc_timestamp()
+        previous = {(t.key, t.effect): t for t in existing.spec.taints} if existing else {}
+        configured = [previous.get((t.key, t.effect), t) for t in attached.spec.taints]
         taints = merge_taints(
-            existing.spec.taints if existing else [], health_taints(ready, now=now)
+            [*configured, *(t for t in previous.values() if t.key in HEALTH_TAINT_KEYS)],
+            health_taints(ready, now=now),
         )
         spec = cluster_spec(labels, api_endpoint=session.client.server if session else None)
         spec.taints = taints

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from shared.api.base import KubeModel
-from shared.api.meta import Condition, ObjectMeta
+from shared.api.meta import Condition, ObjectMeta, Taint
 from shared.api.propagation import Placement
 
 FLEET_API_VERSION = "fleet.kurator.dev/v1alpha1"
@@ -80,6 +80,8 @@ class KubeconfigReference(KubeModel):
 class AttachedClusterSpec(KubeModel):
     kubeconfig: KubeconfigReference
     labels: dict[str, str] = Field(default_factory=dict)
+    taints: list[Taint] = Field(default_factory=list)
+    """Navarch extension: taints of the hub's Cluster object (health taints are added to them)."""
 
 
 class AttachedClusterStatus(KubeModel):
