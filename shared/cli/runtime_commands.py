@@ -10,14 +10,17 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from shared.cli.supervising import Supervisor, discover_services, read_state
+from shared.cli.attaching import attach_simulated_clusters
+from shared.cli.supervising import ProcessSpec, Supervisor, discover_services, read_state
 from shared.natsserver import NatsCredentials, NatsServer, free_port
 from shared.settings import NATS_CONNECTION_FILE
 from shared.store.encryption import load_or_create_key
 
 DEFAULT_GATEWAY_PORT = 6443
+SIMULATOR_STATE_FILE = "simulator.json"
 
 
 def home_from(args: argparse.Namespace) -> Path:
@@ -47,6 +50,18 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         help="hub API port (default 6443, or a free port when 6443 is taken)",
     )
     up.add_argument("--services", help="comma-separated services to run (default: all)")
+    up.add_argument(
+        "--sim",
+        metavar="FILE",
+        help="also run simulated member clusters from a SimulatedFleet file and attach them",
+    )
+    up.add_argument(
+        "--sim-clusters",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N generated simulated clusters and attach them",
+    )
     up.add_argument("--detach", action="store_true", help="return once everything is ready")
     up.add_argument("--ready-timeout", type=float, default=60.0)
     up.set_defaults(handler=command_up)
@@ -89,21 +104,56 @@ def command_up(args: argparse.Namespace) -> int:
     _write_private(home / NATS_CONNECTION_FILE, json.dumps({"url": url}))
     load_or_create_key(home)
     gateway_port = args.gateway_port or _default_gateway_port()
+    kubeconfig = home / "hub.kubeconfig"
+    simulator, after_ready = _simulator(args, home=home, hub_kubeconfig=kubeconfig)
     supervisor = Supervisor(
         home=home,
         services=services,
         nats=nats,
         nats_url=url,
         extra_env={"NAVARCH_GATEWAY_PORT": str(gateway_port)},
+        extra_processes=simulator,
     )
-    kubeconfig = home / "hub.kubeconfig"
     hint = (
         f"Hub API: https://127.0.0.1:{gateway_port} — try `kubectl --kubeconfig {kubeconfig} "
         "api-resources` or `navarch get clusters`."
         if "gateway" in services
         else ""
     )
-    return asyncio.run(supervisor.run(ready_timeout=args.ready_timeout, on_ready=hint))
+    return asyncio.run(
+        supervisor.run(ready_timeout=args.ready_timeout, on_ready=hint, after_ready=after_ready)
+    )
+
+
+def _simulator(
+    args: argparse.Namespace, *, home: Path, hub_kubeconfig: Path
+) -> tuple[list[ProcessSpec], Callable[[], Awaitable[str]] | None]:
+    """The simulator process and the step attaching its clusters, when `--sim*` asks."""
+    if not args.sim and not args.sim_clusters:
+        return [], None
+    members = home / "members"
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "services.simulator",
+        "--port",
+        str(port),
+        "--kubeconfig-dir",
+        str(members),
+    ]
+    if args.sim:
+        argv += ["--config", str(Path(args.sim).resolve())]
+    if args.sim_clusters:
+        argv += ["--clusters", str(args.sim_clusters)]
+    spec = ProcessSpec(name="simulator", argv=argv, tcp_port=port)
+
+    async def attach() -> str:
+        return await attach_simulated_clusters(
+            hub_kubeconfig=hub_kubeconfig, state_file=members / SIMULATOR_STATE_FILE
+        )
+
+    return [spec], attach
 
 
 def _default_gateway_port() -> int:
@@ -135,6 +185,10 @@ def _detach(args: argparse.Namespace, home: Path) -> int:
         argv += ["--services", args.services]
     if args.gateway_port:
         argv += ["--gateway-port", str(args.gateway_port)]
+    if args.sim:
+        argv += ["--sim", str(Path(args.sim).resolve())]
+    if args.sim_clusters:
+        argv += ["--sim-clusters", str(args.sim_clusters)]
     (home / "logs").mkdir(parents=True, exist_ok=True)
     with open(home / "logs" / "up.log", "ab") as output:
         process = subprocess.Popen(

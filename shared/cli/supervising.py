@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,10 +47,18 @@ def service_module(name: str) -> str:
     return name if "." in name else f"services.{name}"
 
 
+NOT_HUB_SERVICES = {"simulator"}
+"""Runnable packages under services/ that are not part of the hub (started on request)."""
+
+
 def discover_services(root: Path | None = None) -> list[str]:
-    """Every `services/<name>/__main__.py` is a service `navarch up` runs."""
+    """Every `services/<name>/__main__.py` but the simulator is a service `navarch up` runs."""
     base = root or Path(__file__).resolve().parents[2] / "services"
-    return sorted(path.parent.name for path in base.glob("*/__main__.py"))
+    return sorted(
+        path.parent.name
+        for path in base.glob("*/__main__.py")
+        if path.parent.name not in NOT_HUB_SERVICES
+    )
 
 
 class Supervisor:
@@ -61,6 +70,7 @@ class Supervisor:
         nats: NatsServer | None,
         nats_url: str,
         extra_env: dict[str, str] | None = None,
+        extra_processes: list[ProcessSpec] | None = None,
     ) -> None:
         self.home = home
         self.logs = home / "logs"
@@ -83,6 +93,10 @@ class Supervisor:
             env = dict(base_env, NAVARCH_HTTP_PORT=str(port))
             argv = [sys.executable, "-m", service_module(name)]
             self.states[name] = ProcessState(ProcessSpec(name, argv, env=env, http_port=port))
+        for spec in extra_processes or []:
+            self.states[spec.name] = ProcessState(
+                ProcessSpec(spec.name, spec.argv, env=base_env, tcp_port=spec.tcp_port)
+            )
 
     async def _spawn(self, state: ProcessState) -> asyncio.subprocess.Process:
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -180,7 +194,14 @@ class Supervisor:
         temporary.write_text(json.dumps(state, indent=2))
         temporary.replace(self.home / STATE_FILE)
 
-    async def run(self, *, ready_timeout: float = 60.0, on_ready: str = "") -> int:
+    async def run(
+        self,
+        *,
+        ready_timeout: float = 60.0,
+        on_ready: str = "",
+        after_ready: Callable[[], Awaitable[str]] | None = None,
+    ) -> int:
+        """Run until SIGTERM/SIGINT; `after_ready` runs once everything answers (attach work)."""
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._stopping.set)
@@ -199,6 +220,13 @@ class Supervisor:
                 flush=True,
             )
         else:
+            if after_ready is not None:
+                try:
+                    note = await after_ready()
+                except Exception as error:
+                    log.exception("post-start step failed")
+                    note = f"(post-start step failed: {error})"
+                on_ready = f"{on_ready} {note}".strip()
             self.write_state(ready=True)
             print(f"navarch is up: {len(self.states)} processes ready. {on_ready}", flush=True)
         await self._stopping.wait()

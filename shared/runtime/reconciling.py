@@ -2,7 +2,8 @@
 
 Semantics follow client-go's workqueue: a key is queued at most once; a key enqueued while
 it is being reconciled runs again afterwards (never twice at once); failures retry with
-exponential backoff per key, capped; success forgets the key's failures.
+exponential backoff per key, capped; success forgets the key's failures. A store conflict
+(a cache a moment behind a write) is the normal optimistic-concurrency retry, not an error.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ from typing import Generic, TypeVar
 from prometheus_client import Counter, Gauge, Histogram
 
 from shared.runtime.tasks import OwnedTasks
+from shared.store.errors import ConflictError
 
 log = logging.getLogger(__name__)
 
@@ -132,17 +134,23 @@ class ReconcileRunner(Generic[Key]):
             result = await self._reconcile(key)
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as error:
             self._failures[key] = self._failures.get(key, 0) + 1
             delay = self.backoff_for(key)
-            RECONCILES.labels(self.name, "error").inc()
-            log.exception(
-                "reconcile %s %s failed (attempt %d); retry in %.2fs",
-                self.name,
-                key,
-                self._failures[key],
-                delay,
-            )
+            if isinstance(error, ConflictError):
+                RECONCILES.labels(self.name, "conflict").inc()
+                log.debug(
+                    "reconcile %s %s raced another write; retry in %.2fs", self.name, key, delay
+                )
+            else:
+                RECONCILES.labels(self.name, "error").inc()
+                log.exception(
+                    "reconcile %s %s failed (attempt %d); retry in %.2fs",
+                    self.name,
+                    key,
+                    self._failures[key],
+                    delay,
+                )
             self._dirty.discard(key)
             self._enqueue_later(key, delay)
             return
