@@ -5,9 +5,10 @@ pod, the kubelet writes its status); reading the latest version right before eac
 keeps them from overwriting each other.
 """
 
-import copy
 from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 from shared.api.resources import ResourceType
 from shared.store.errors import ConflictError, NotFoundError
@@ -15,6 +16,12 @@ from shared.store.objects import Object, ObjectStore
 
 Change = Callable[[Object], Object | None]
 _ATTEMPTS = 8
+
+
+def clone(obj: Object) -> Object:
+    """A deep copy of a JSON object: orjson's round trip is several times faster than
+    `copy.deepcopy`, which was the simulator's hottest path (every controller write)."""
+    return orjson.loads(orjson.dumps(obj))
 
 
 async def mutate(
@@ -36,7 +43,7 @@ async def mutate(
             current = await store.get(resource, namespace, name)
         except NotFoundError:
             return None
-        desired = change(copy.deepcopy(current))
+        desired = change(clone(current))
         if desired is None or desired == current:
             return current
         try:

@@ -1,9 +1,10 @@
 """Entry point of the `navarch` command."""
 
 import argparse
+import os
 import sys
 
-from shared.cli import kube_commands, runtime_commands
+from shared.cli import kube_commands, runtime_commands, sim_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -11,12 +12,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     runtime_commands.add_parsers(commands)
     kube_commands.add_parsers(commands)
+    sim_commands.add_parsers(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args) or 0)
+    try:
+        return int(args.handler(args) or 0)
+    except BrokenPipeError:
+        # `navarch get … | head` closed the pipe: like kubectl, stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
