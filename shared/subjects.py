@@ -12,6 +12,13 @@ CLUSTER_HEALTH = f"{PREFIX}.cluster.health"
 BINDING_SCHEDULED = f"{PREFIX}.binding.scheduled"
 """`navarch.binding.scheduled.<namespace>.<name>`: the scheduler wrote a new placement."""
 
+BINDING_EVICTED = f"{PREFIX}.binding.evicted"
+"""`navarch.binding.evicted.<namespace>.<name>`: failover moved a binding off a tainted cluster."""
+
+PROPAGATION_APPLIED = f"{PREFIX}.propagation.applied"
+"""`navarch.propagation.applied.<cluster>.<namespace>.<binding>`: a Work's manifests or Applied
+condition changed (the override-engine applied, or failed to apply, to a member)."""
+
 SERVICE_READY = f"{PREFIX}.service.ready"
 """`navarch.service.ready.<service>`: a service finished its initial sync."""
 
@@ -28,6 +35,10 @@ def subject(base: str, *tokens: str) -> str:
 ALL_SUBJECTS: dict[str, str] = {
     CLUSTER_HEALTH: "a member cluster's Ready condition changed (`.<cluster>`)",
     BINDING_SCHEDULED: "the scheduler wrote a new placement (`.<namespace>.<name>`)",
+    BINDING_EVICTED: "failover evicted a binding from a NoExecute-tainted cluster "
+    "(`.<namespace>.<name>`)",
+    PROPAGATION_APPLIED: "the override-engine applied a binding to a member, or failed to "
+    "(`.<cluster>.<namespace>.<binding>`)",
     SERVICE_READY: "a service finished its initial sync (`.<service>`)",
     ECHO: "request/reply liveness probe of a service (`.<service>`)",
 }

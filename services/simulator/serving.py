@@ -22,6 +22,7 @@ from aiohttp import web
 
 from services.simulator.admin import create_admin_app
 from services.simulator.cluster import SimulatedCluster
+from services.simulator.config import ClusterConfig
 from services.simulator.faults import Fault, FaultInjector, FaultState, apply_fault
 from services.simulator.fleet import SimulatedFleet
 from services.simulator.metrics import API_VERSION as METRICS_API_VERSION
@@ -304,6 +305,17 @@ class SimulatorServer:
 STATE_FILE = "simulator.json"
 
 
+def _attachment(config: ClusterConfig) -> dict[str, Any]:
+    """What the hub needs to attach the cluster as configured: placement labels and taints."""
+    return {
+        "region": config.region,
+        "zone": config.zone,
+        "provider": config.provider,
+        "labels": dict(config.labels),
+        "taints": [taint.to_dict() for taint in config.taints],
+    }
+
+
 def state_document(server: SimulatorServer, kubeconfigs: Mapping[str, Path]) -> dict[str, Any]:
     """What `navarch sim` and the hub read from `<kubeconfig-dir>/simulator.json`."""
     return {
@@ -313,7 +325,11 @@ def state_document(server: SimulatorServer, kubeconfigs: Mapping[str, Path]) -> 
         "adminToken": server.admin_token,
         "caFile": str(server.certs.ca_cert.resolve()),
         "clusters": {
-            name: {"server": server.cluster_url(name), "kubeconfig": str(path.resolve())}
+            name: {
+                "server": server.cluster_url(name),
+                "kubeconfig": str(path.resolve()),
+                **_attachment(server.fleet[name].config),
+            }
             for name, path in kubeconfigs.items()
         },
     }

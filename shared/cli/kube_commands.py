@@ -24,6 +24,7 @@ from shared.cli.client import (
     UnknownResourceError,
     endpoint_from_kubeconfig,
 )
+from shared.cli.propagation_view import propagation_table
 
 Object = dict[str, Any]
 FIELD_MANAGER = "navarch-cli"
@@ -60,6 +61,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     get.add_argument("--field-selector", default=None)
     get.add_argument("-o", "--output", default=None, choices=["wide", "yaml", "json", "name"])
     get.add_argument("-w", "--watch", action="store_true")
+    get.add_argument(
+        "--clusters", action="store_true", help="per member cluster: desired, ready, image, synced"
+    )
     get.set_defaults(handler=lambda args: _run(command_get(args)))
 
     describe = commands.add_parser("describe", help="show an object in detail")
@@ -208,6 +212,10 @@ async def command_get(args: argparse.Namespace) -> int:
         except ApiError as error:
             print(str(error), file=sys.stderr)
             return 1
+        if args.clusters and names:
+            for obj in objects:
+                print(await propagation_table(client, resource, obj))
+            return 0
         _print_objects(objects, resource, args, all_namespaces=all_namespaces, single=bool(names))
         if args.watch and revision is not None:
             async for event in client.watch(

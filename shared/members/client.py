@@ -115,6 +115,12 @@ class MemberClient:
             _return_http_data_only=True,
             _request_timeout=timeout or self._timeout,
         )
+        if not 200 <= response.status <= 299:
+            # Without preloading, kubernetes-asyncio returns error responses instead of raising.
+            error = ApiException(status=response.status, reason=response.reason)
+            error.body = await response.text()
+            response.release()
+            raise error
         return response
 
     async def request(

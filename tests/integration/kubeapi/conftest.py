@@ -129,4 +129,3 @@ def namespace(api: ApiServer) -> Iterator[str]:
     name = f"t-{uuid.uuid4().hex[:8]}"
     api.kubectl("create", "namespace", name)
     yield name
-

@@ -1,0 +1,289 @@
+"""One member cluster's session: its client, its watches, and its own work queue.
+
+Every member has a separate ReconcileRunner (own workers, own per-key backoff) and every
+request a timeout, so a member that is slow, failing or gone only delays its own queue.
+The session asks the hub side (`Hub`) what a binding should look like here, applies or
+removes it, and reports back; it never writes hub objects itself.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from services.override_engine.drift import MemberWatches, owning_binding
+from services.override_engine.settings import OverrideEngineSettings
+from services.override_engine.syncing import (
+    DEPENDENCY_ANNOTATION,
+    delete_object,
+    drifted,
+    ensure_namespace,
+    navarch_created,
+    object_path,
+    resource_for,
+    retain_member_fields,
+    server_side_apply,
+)
+from services.override_engine.works import BindingKey, ManifestId, manifests_of
+from shared.api.resources import ResourceType
+from shared.members.client import MemberClient, MemberError, Object
+from shared.runtime.informing import InformerEvent
+from shared.runtime.reconciling import ReconcileRunner, Requeue
+
+log = logging.getLogger(__name__)
+
+PlanAction = Literal["apply", "keep", "remove", "wait"]
+UNSYNCED_RETRY_S = 0.2
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this member should hold for one binding, decided from hub state only."""
+
+    action: PlanAction
+    manifests: list[Object] = field(default_factory=list)
+    error: str = ""
+    overwrite: bool = False
+    """The binding's conflictResolution is Overwrite: adopt objects Navarch did not create."""
+
+
+def _revision(obj: Object) -> int:
+    try:
+        return int((obj.get("metadata") or {}).get("resourceVersion") or 0)
+    except ValueError:
+        return 0
+
+
+class Hub(Protocol):
+    """What a session needs from the service: decisions and hub writes."""
+
+    def plan(self, binding: BindingKey, cluster: str) -> Plan: ...
+
+    def work(self, binding: BindingKey, cluster: str) -> Object | None: ...
+
+    async def record(
+        self,
+        binding: BindingKey,
+        cluster: str,
+        *,
+        manifests: list[Object],
+        applied: bool,
+        message: str,
+    ) -> None: ...
+
+    async def forget(self, binding: BindingKey, cluster: str) -> None: ...
+
+    def dependency_shared(self, cluster: str, identity: ManifestId, *, besides: BindingKey) -> bool:
+        """Another binding still propagating to `cluster` needs this dependency."""
+        ...
+
+    def member_changed(self, binding: BindingKey) -> None: ...
+
+
+class MemberSession:
+    def __init__(
+        self,
+        cluster: str,
+        client: MemberClient,
+        *,
+        hub: Hub,
+        settings: OverrideEngineSettings,
+        kubeconfig_digest: str,
+    ) -> None:
+        self.cluster = cluster
+        self.client = client
+        self.kubeconfig_digest = kubeconfig_digest
+        self._hub = hub
+        self._settings = settings
+        self._namespaces: set[str] = set()
+        self._applied: dict[tuple[str, ManifestId], Object] = {}
+        self.applies = 0
+        self.deletes = 0
+        self.last_error: MemberError | None = None
+        self.watches = MemberWatches(
+            client,
+            cluster=cluster,
+            listener=self._member_event,
+            on_error=self._watch_failed,
+            timeout=settings.request_timeout_s,
+            watch_timeout_s=settings.watch_timeout_s,
+            retry_s=settings.watch_retry_s,
+        )
+        self.runner: ReconcileRunner[BindingKey] = ReconcileRunner(
+            f"member/{cluster}",
+            self.reconcile,
+            workers=settings.member_workers,
+            max_backoff=settings.member_max_backoff_s,
+        )
+
+    def start(self) -> None:
+        self.runner.start()
+
+    async def stop(self) -> None:
+        await self.runner.drain(timeout=2.0)
+        await self.watches.stop()
+        await self.client.close()
+
+    def enqueue(self, binding: BindingKey) -> None:
+        self.runner.enqueue(binding)
+
+    def _watch_failed(self, error: MemberError) -> None:
+        self.last_error = error
+
+    def _member_event(self, resource: ResourceType, event: InformerEvent) -> None:
+        """A propagated object changed in the member: its binding looks again (drift, status)."""
+        self.last_error = None
+        owner = owning_binding(event.object)
+        if owner is not None:
+            self.runner.enqueue(owner)
+            self._hub.member_changed(owner)
+
+    def live(self, identity: ManifestId) -> Object | None:
+        resource = resource_for(identity.api_version, identity.kind)
+        return self.watches.live(resource, identity) if resource is not None else None
+
+    async def reconcile(self, binding: BindingKey) -> Requeue | None:
+        plan = self._hub.plan(binding, self.cluster)
+        if plan.action == "wait":
+            return Requeue(after=UNSYNCED_RETRY_S)
+        if plan.action == "keep":
+            self._hub.member_changed(binding)
+            return None
+        if plan.action == "remove":
+            return await self._remove(binding)
+        return await self._apply(binding, plan)
+
+    async def _apply(self, binding: BindingKey, plan: Plan) -> Requeue | None:
+        if plan.error:
+            previous = manifests_of(self._hub.work(binding, self.cluster))
+            await self._hub.record(
+                binding, self.cluster, manifests=previous, applied=False, message=plan.error
+            )
+            return None
+        problems: list[str] = []
+        for manifest in plan.manifests:
+            identity = ManifestId.of(manifest)
+            resource = resource_for(identity.api_version, identity.kind)
+            if resource is None:
+                problems.append(f"{identity.api_version}/{identity.kind} is not served")
+                continue
+            if not self.watches.synced(resource):
+                if self.last_error is not None:
+                    await self._record_failure(binding, plan, self.last_error)
+                return Requeue(after=UNSYNCED_RETRY_S)
+            live = self._freshest(resource, identity)
+            if live is None:
+                try:
+                    live = await self._unlabelled(resource, identity)
+                except MemberError as error:
+                    await self._record_failure(binding, plan, error)
+                    raise
+            if live is not None and not navarch_created(live) and not plan.overwrite:
+                problems.append(
+                    f"{identity.kind} {identity.namespace}/{identity.name} already exists in "
+                    "the member and was not created by Navarch (conflictResolution Abort)"
+                )
+                continue
+            desired = retain_member_fields(manifest, live)
+            if not drifted(desired, live):
+                continue
+            try:
+                await self._server_side_apply(resource, identity, desired)
+            except MemberError as error:
+                await self._record_failure(binding, plan, error)
+                raise
+        await self._hub.record(
+            binding,
+            self.cluster,
+            manifests=plan.manifests,
+            applied=not problems,
+            message="; ".join(problems) or "Manifest has been successfully applied",
+        )
+        self._hub.member_changed(binding)
+        return None
+
+    def _freshest(self, resource: ResourceType, identity: ManifestId) -> Object | None:
+        """The watch cache, unless this session's own apply answered with a newer copy
+        (the watch event is still on its way): no second apply of the same change."""
+        cached = self.watches.live(resource, identity)
+        slot = (resource.group_resource, identity)
+        applied = self._applied.get(slot)
+        if applied is None:
+            return cached
+        if cached is not None and _revision(cached) >= _revision(applied):
+            del self._applied[slot]
+            return cached
+        return applied
+
+    async def _unlabelled(self, resource: ResourceType, identity: ManifestId) -> Object | None:
+        """The watches see only Navarch's objects: before creating, look for one of the
+        same name that someone else made (it must not be adopted silently)."""
+        path = object_path(resource, identity.namespace, identity.name)
+        try:
+            return await self.client.request("GET", path)
+        except MemberError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    async def _server_side_apply(
+        self, resource: ResourceType, identity: ManifestId, desired: Object
+    ) -> None:
+        if resource.namespaced and identity.namespace not in self._namespaces:
+            await ensure_namespace(self.client, identity.namespace)
+            self._namespaces.add(identity.namespace)
+        try:
+            written = await server_side_apply(
+                self.client,
+                resource=resource,
+                manifest=desired,
+                field_manager=self._settings.field_manager,
+            )
+        except MemberError as error:
+            if error.status == 404:
+                self._namespaces.discard(identity.namespace)
+            raise
+        if written.get("metadata"):
+            self._applied[(resource.group_resource, identity)] = written
+        self.applies += 1
+
+    async def _record_failure(self, binding: BindingKey, plan: Plan, error: MemberError) -> None:
+        await self._hub.record(
+            binding,
+            self.cluster,
+            manifests=plan.manifests,
+            applied=False,
+            message=f"failed to apply to {self.cluster}: {error}",
+        )
+
+    async def _remove(self, binding: BindingKey) -> Requeue | None:
+        """Delete this binding's objects here (only what Navarch created; shared
+        dependencies stay while another binding needs them), then its Work."""
+        work = self._hub.work(binding, self.cluster)
+        wanted: dict[ManifestId, ResourceType] = {}
+        for identity in [ManifestId.of(m) for m in manifests_of(work)]:
+            resource = resource_for(identity.api_version, identity.kind)
+            if resource is not None:
+                wanted[identity] = resource
+        for resource, obj in self.watches.owned_by(binding):
+            wanted[ManifestId.of(obj)] = resource
+        for identity, resource in wanted.items():
+            if not self.watches.synced(resource):
+                return Requeue(after=UNSYNCED_RETRY_S)
+            live = self.watches.live(resource, identity)
+            if live is None or not navarch_created(live):
+                continue
+            annotations = live["metadata"].get("annotations") or {}
+            if annotations.get(DEPENDENCY_ANNOTATION) == "true":
+                if self._hub.dependency_shared(self.cluster, identity, besides=binding):
+                    continue
+            elif owning_binding(live) not in (binding, None):
+                continue
+            await delete_object(
+                self.client, resource=resource, identity=identity, uid=live["metadata"].get("uid")
+            )
+            self._applied.pop((resource.group_resource, identity), None)
+            self.deletes += 1
+        if work is not None:
+            await self._hub.forget(binding, self.cluster)
+        self._hub.member_changed(binding)
+        return None

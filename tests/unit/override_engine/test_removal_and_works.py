@@ -1,0 +1,96 @@
+"""Which clusters keep, get or lose a copy; finalizers; Work naming and conditions."""
+
+import pytest
+
+from services.override_engine.removal import (
+    FINALIZER,
+    clusters_to_visit,
+    placement,
+    with_finalizer,
+    without_finalizer,
+)
+from services.override_engine.works import (
+    BindingKey,
+    build_work,
+    cluster_of_namespace,
+    execution_namespace,
+    next_condition,
+    same_work,
+    work_name,
+)
+from shared.api.binding import ResourceBindingSpec
+
+SPEC = ResourceBindingSpec.model_validate(
+    {
+        "resource": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "n"},
+        "clusters": [{"name": "a", "replicas": 2}],
+        "gracefulEvictionTasks": [{"fromCluster": "b", "reason": "r", "producer": "p"}],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("spec", "deleting", "cluster", "present", "expected"),
+    [
+        (SPEC, False, "a", True, "apply"),
+        (SPEC, False, "b", True, "keep"),
+        (SPEC, False, "c", True, "remove"),
+        (SPEC, True, "a", True, "remove"),
+        (SPEC, False, "a", False, "remove"),
+        (None, False, "a", True, "remove"),
+    ],
+)
+def test_placement(
+    spec: ResourceBindingSpec | None, deleting: bool, cluster: str, present: bool, expected: str
+) -> None:
+    assert placement(spec, deleting=deleting, cluster=cluster, cluster_present=present) == expected
+
+
+def test_clusters_with_works_are_visited_too() -> None:
+    assert clusters_to_visit(SPEC, ["old"]) == {"a", "b", "old"}
+    assert clusters_to_visit(None, ["old"]) == {"old"}
+
+
+def test_finalizer_edits_are_idempotent() -> None:
+    obj = {"metadata": {"name": "x", "finalizers": ["other"]}}
+    added = with_finalizer(obj)
+    assert added is not None and added["metadata"]["finalizers"] == ["other", FINALIZER]
+    assert with_finalizer(added) is None
+    removed = without_finalizer(added)
+    assert removed is not None and removed["metadata"]["finalizers"] == ["other"]
+    assert without_finalizer(removed) is None
+    assert obj["metadata"]["finalizers"] == ["other"], "the input is not modified"
+
+
+def test_work_names_differ_across_namespaces() -> None:
+    one = work_name(BindingKey("ResourceBinding", "a", "app-deployment"))
+    two = work_name(BindingKey("ResourceBinding", "b", "app-deployment"))
+    assert one != two and one.startswith("app-deployment-")
+    assert cluster_of_namespace(execution_namespace("east")) == "east"
+    assert cluster_of_namespace("default") is None
+
+
+def test_condition_transition_time_moves_only_on_change() -> None:
+    first = next_condition(None, applied=True, message="ok", now="t1")
+    again = next_condition(first, applied=True, message="ok", now="t2")
+    failed = next_condition(again, applied=False, message="boom", now="t3")
+    assert (first.last_transition_time, again.last_transition_time) == ("t1", "t1")
+    assert (failed.status, failed.reason, failed.last_transition_time) == (
+        "False",
+        "AppliedFailed",
+        "t3",
+    )
+
+
+def test_an_unchanged_work_is_not_rewritten() -> None:
+    key = BindingKey("ResourceBinding", "default", "n-deployment")
+    condition = next_condition(None, applied=True, message="ok", now="t1")
+    work = build_work(binding=key, cluster="a", manifests=[{"kind": "X"}], condition=condition,
+                      existing=None)  # fmt: skip
+    stored = dict(work, metadata=dict(work["metadata"], uid="u", resourceVersion="3"))
+    again = build_work(binding=key, cluster="a", manifests=[{"kind": "X"}], condition=condition,
+                       existing=stored)  # fmt: skip
+    assert same_work(again, stored)
+    changed = build_work(binding=key, cluster="a", manifests=[{"kind": "Y"}], condition=condition,
+                         existing=stored)  # fmt: skip
+    assert not same_work(changed, stored)
