@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 up: $(STAMP)
-	$(BIN)/navarch up
+	$(BIN)/navarch up --sim-clusters 3
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -32,6 +32,7 @@ from shared.kubeconfig import KubeconfigEntry, render
 from shared.members.client import MemberClient, MemberError
 from shared.runtime.service import ServiceContext
 from shared.settings import NavarchSettings
+from shared.store.errors import ConflictError
 from shared.store.objects import Object, ObjectStore
 
 TOKEN = "member-token"
@@ -313,3 +314,17 @@ async def bind(
         },
     }
     return await store.create(hub_type("work.karmada.io/v1alpha2", "ResourceBinding"), binding)
+
+
+async def update_with_retry(
+    store: ObjectStore, resource: Any, namespace: str, name: str, change: Callable[[Object], None]
+) -> Object:
+    """Read-modify-write as the scheduler does: the engine may have just added its finalizer."""
+    for _ in range(20):
+        current = await store.get(resource, namespace, name)
+        change(current)
+        try:
+            return await store.update(resource, current)
+        except ConflictError:
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"{name} kept changing under the test")

@@ -15,6 +15,7 @@ from propagation_world import (
     eventually_async,
     hub_type,
     member_get,
+    update_with_retry,
 )
 
 from shared.members.client import MemberClient
@@ -146,18 +147,22 @@ async def test_rescheduled_cluster_loses_its_copy_but_not_while_evicting(
     binding = await bind(store, template, {"cluster-hangzhou": 1, "cluster-shanghai": 1})
     await eventually_async(lambda: present(members, "cluster-shanghai"))
 
-    current = await store.get(BINDINGS, "default", binding["metadata"]["name"])
-    current["spec"]["clusters"] = [{"name": "cluster-hangzhou", "replicas": 2}]
-    current["spec"]["gracefulEvictionTasks"] = [
-        {"fromCluster": "cluster-shanghai", "reason": "TaintUntolerated", "producer": "test"}
-    ]
-    await store.update(BINDINGS, current)
+    name = binding["metadata"]["name"]
+
+    def evict_shanghai(current: dict) -> None:
+        current["spec"]["clusters"] = [{"name": "cluster-hangzhou", "replicas": 2}]
+        current["spec"]["gracefulEvictionTasks"] = [
+            {"fromCluster": "cluster-shanghai", "reason": "TaintUntolerated", "producer": "test"}
+        ]
+
+    await update_with_retry(store, BINDINGS, "default", name, evict_shanghai)
     await asyncio.sleep(1.0)
     assert await present(members, "cluster-shanghai"), "kept while the eviction task exists"
 
-    current = await store.get(BINDINGS, "default", binding["metadata"]["name"])
-    current["spec"]["gracefulEvictionTasks"] = []
-    await store.update(BINDINGS, current)
+    def end_eviction(current: dict) -> None:
+        current["spec"]["gracefulEvictionTasks"] = []
+
+    await update_with_retry(store, BINDINGS, "default", name, end_eviction)
     await eventually_async(lambda: absent(members, "cluster-shanghai"))
     assert await present(members, "cluster-hangzhou")
 
