@@ -6,6 +6,7 @@ resource rounded up to whole units first (`estimator/client/general.go`).
 """
 
 from decimal import Decimal
+from functools import lru_cache
 
 from pydantic import Field
 
@@ -15,6 +16,11 @@ from shared.api.cluster import Cluster, ResourceSummary
 from shared.api.meta import ObjectMeta
 from shared.api.pods import PodSpec, pod_resource_request
 from shared.quantity import ceil_value, milli_value, parse_quantity
+
+_parse = lru_cache(maxsize=16384)(parse_quantity)
+_ceil = lru_cache(maxsize=16384)(ceil_value)
+_milli = lru_cache(maxsize=16384)(milli_value)
+"""Every placement re-reads the same capacity of every cluster: convert each value once."""
 
 MAX_INT32 = 2**31 - 1
 _DIVIDED_KINDS = {
@@ -84,10 +90,10 @@ def interpret_replicas(template: ResourceTemplate) -> tuple[int, ReplicaRequirem
 def _free(summary: ResourceSummary, name: str) -> Decimal | None:
     if name not in summary.allocatable:
         return None
-    free = parse_quantity(summary.allocatable[name])
+    free = _parse(summary.allocatable[name])
     for used in (summary.allocated, summary.allocating):
         if name in used:
-            free -= parse_quantity(used[name])
+            free -= _parse(used[name])
     return free
 
 
@@ -100,7 +106,7 @@ def allowed_pods(summary: ResourceSummary) -> int:
         (-1, summary.allocating),
     ):
         if "pods" in source:
-            pods += sign * ceil_value(parse_quantity(source["pods"]))
+            pods += sign * _ceil(_parse(source["pods"]))
     return max(pods, 0)
 
 
@@ -113,16 +119,16 @@ def general_estimate(cluster: Cluster, requirements: ReplicaRequirements | None)
     if maximum <= 0 or requirements is None:
         return maximum
     for name, text in requirements.resource_request.items():
-        request = parse_quantity(text)
-        if ceil_value(request) <= 0:
+        request = _parse(text)
+        if _ceil(request) <= 0:
             continue
         free = _free(summary, name)
-        if free is None or ceil_value(free) <= 0:
+        if free is None or _ceil(free) <= 0:
             return 0
         if name == "cpu":
-            fit = milli_value(free) // milli_value(request)
+            fit = _milli(free) // _milli(request)
         else:
-            fit = ceil_value(free) // ceil_value(request)
+            fit = _ceil(free) // _ceil(request)
         maximum = min(maximum, fit)
     return min(maximum, MAX_INT32)
 

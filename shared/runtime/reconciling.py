@@ -85,6 +85,8 @@ class ReconcileRunner(Generic[Key]):
         QUEUE_DEPTH.labels(self.name).set(len(self._queued))
 
     def _enqueue_later(self, key: Key, delay: float) -> None:
+        if not self._accepting:
+            return
         existing = self._delayed.get(key)
         due = asyncio.get_running_loop().time() + delay
         if existing is not None and existing.when() <= due:

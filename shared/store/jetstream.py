@@ -202,7 +202,12 @@ class JetStreamBackend:
                     try:
                         message = await subscription.next_msg(timeout=WATCH_IDLE_CHECK_S)
                     except nats.errors.TimeoutError:
+                        _raise_if_cancelled()
                         continue
+                    except nats.errors.Error:
+                        _raise_if_cancelled()
+                        raise
+                    _raise_if_cancelled()
                     sequence = message.metadata.sequence.stream
                     if sequence <= last:
                         continue
@@ -267,6 +272,14 @@ class JetStreamBackend:
 
     async def close(self) -> None:
         return None
+
+
+def _raise_if_cancelled() -> None:
+    """`next_msg` wraps `asyncio.wait_for`, which can swallow a cancellation that races a
+    delivered message (Python 3.11); the task still counts it, so honour it here."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def _messages_for_client(subscription: JetStreamContext.PushSubscription) -> int:

@@ -1,0 +1,176 @@
+"""Helpers of the scheduler integration tests: a restartable in-process service, waits,
+and the seed fleet's Cluster objects as the fleet-manager would write them."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from services.scheduler.resources import CLUSTERS
+from services.scheduler.service import SchedulerService, SchedulerSettings
+from shared.api.cluster import Cluster
+from shared.bus import Bus
+from shared.quantity import format_quantity, parse_quantity
+from shared.runtime.service import ServiceContext
+from shared.settings import NavarchSettings
+from shared.store.errors import NotFoundError
+from shared.store.objects import Object, ObjectStore
+
+T = TypeVar("T")
+EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "examples"
+ENABLED = [
+    {
+        "groupVersion": "apps/v1",
+        "resources": [
+            {"name": "deployments", "kind": "Deployment"},
+            {"name": "statefulsets", "kind": "StatefulSet"},
+        ],
+    },
+    {
+        "groupVersion": "v1",
+        "resources": [
+            {"name": "configmaps", "kind": "ConfigMap"},
+            {"name": "services", "kind": "Service"},
+        ],
+    },
+]
+
+
+def load(name: str) -> list[dict[str, Any]]:
+    path = next(EXAMPLES.glob(f"{name}-*.yaml"))
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def seed_clusters() -> dict[str, Cluster]:
+    """As tests/unit/scheduler/test_examples.py builds them: Ready, APIs, capacity."""
+    fleet = yaml.safe_load((EXAMPLES / "seed-fleet.yaml").read_text())
+    clusters: dict[str, Cluster] = {}
+    for entry in fleet["clusters"]:
+        totals: dict[str, Decimal] = {}
+        for group in entry["nodes"]:
+            for resource, text in group["capacity"].items():
+                totals[resource] = (
+                    totals.get(resource, Decimal(0)) + parse_quantity(str(text)) * group["count"]
+                )
+        allocatable = {
+            name: format_quantity(value, fmt="BinarySI" if name == "memory" else "DecimalSI")
+            for name, value in totals.items()
+        }
+        clusters[entry["name"]] = simple_cluster(
+            entry["name"],
+            labels=dict(entry.get("labels") or {}),
+            region=entry["region"],
+            zone=entry["zone"],
+            provider=entry["provider"],
+            taints=entry.get("taints", []),
+            allocatable=allocatable,
+        )
+    return clusters
+
+
+def simple_cluster(
+    name: str,
+    *,
+    labels: dict[str, str] | None = None,
+    region: str = "r1",
+    zone: str = "z1",
+    provider: str = "sim",
+    taints: list[dict[str, Any]] | None = None,
+    allocatable: dict[str, str] | None = None,
+) -> Cluster:
+    return Cluster.model_validate(
+        {
+            "metadata": {"name": name, "labels": labels or {}},
+            "spec": {
+                "region": region,
+                "zones": [zone],
+                "provider": provider,
+                "taints": taints or [],
+            },
+            "status": {
+                "conditions": [{"type": "Ready", "status": "True"}],
+                "apiEnablements": ENABLED,
+                "resourceSummary": {
+                    "allocatable": allocatable or {"cpu": "48", "memory": "192Gi", "pods": "330"}
+                },
+            },
+        }
+    )
+
+
+@dataclass
+class Running:
+    """A scheduler service started in-process, restartable within one test."""
+
+    store: ObjectStore
+    bus: Bus
+    settings: SchedulerSettings
+    service: SchedulerService | None = None
+    context: ServiceContext | None = None
+
+    async def start(self) -> SchedulerService:
+        self.context = ServiceContext(
+            name="scheduler", settings=NavarchSettings(), bus=self.bus, store=self.store
+        )
+        self.service = SchedulerService(settings=self.settings)
+        await self.service.start(self.context)
+        return self.service
+
+    async def stop(self) -> None:
+        if self.service is not None:
+            await self.service.stop()
+        if self.context is not None:
+            await self.context.tasks.stop()
+        self.service = self.context = None
+
+    async def idle(self) -> None:
+        """Wait until the informers have delivered and the work queue is empty."""
+        assert self.service is not None and self.service.scheduler is not None
+        scheduler = self.service.scheduler
+        await asyncio.sleep(0.2)
+        async with asyncio.timeout(10):
+            while not scheduler.settled:
+                await asyncio.sleep(0.01)
+
+
+async def wait_for(
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 5.0, what: str = ""
+) -> T:
+    """Poll an async probe until it returns something truthy; fail after `timeout`."""
+    last: T | None = None
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                last = await probe()
+                if last:
+                    return last
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}; last: {last!r}") from None
+
+
+async def get_or_none(
+    store: ObjectStore, resource: Any, namespace: str | None, name: str
+) -> Object | None:
+    try:
+        return await store.get(resource, namespace, name)
+    except NotFoundError:
+        return None
+
+
+async def put_cluster(store: ObjectStore, cluster: Cluster) -> Object:
+    """Create a Cluster like the fleet-manager does: spec first, then status."""
+    body = cluster.to_dict()
+    status = body.pop("status", {})
+    created = await store.create(CLUSTERS, body)
+    return await store.update_status(CLUSTERS, {**created, "status": status})
+
+
+def targets(binding: Object | None) -> dict[str, int]:
+    if binding is None:
+        return {}
+    return {t["name"]: t.get("replicas", 0) for t in binding["spec"].get("clusters") or []}

@@ -1,0 +1,139 @@
+"""Taint-based eviction timing and graceful eviction task cleanup (failover.py)."""
+
+from datetime import UTC, datetime, timedelta
+
+from services.scheduler.failover import (
+    EvictionPlan,
+    evict_cluster,
+    format_time,
+    plan_evictions,
+    settle_tasks,
+)
+from shared.api.binding import AggregatedStatusItem, ResourceBindingSpec
+from shared.api.cluster import TAINT_NOT_READY, Cluster
+from shared.api.meta import Taint, Toleration
+from shared.api.propagation import FailoverBehavior
+
+NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def cluster(name: str, *taints: Taint) -> Cluster:
+    return Cluster.model_validate(
+        {"metadata": {"name": name}, "spec": {"taints": [t.to_dict() for t in taints]}}
+    )
+
+
+def not_ready(added: datetime = NOW) -> Taint:
+    return Taint(key=TAINT_NOT_READY, effect="NoExecute", time_added=format_time(added))
+
+
+def spec(**replicas: int) -> ResourceBindingSpec:
+    return ResourceBindingSpec.model_validate(
+        {
+            "resource": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "replicas": sum(replicas.values()),
+            "clusters": [{"name": n, "replicas": r} for n, r in replicas.items()],
+        }
+    )
+
+
+def plan(
+    binding: ResourceBindingSpec,
+    clusters: list[Cluster],
+    tolerations: list[Toleration] | None = None,
+    *,
+    now: datetime = NOW,
+    default: float = 0.0,
+) -> EvictionPlan:
+    return plan_evictions(
+        spec=binding,
+        clusters={c.name: c for c in clusters},
+        tolerations=tolerations or [],
+        now=now,
+        added_at=lambda _c, t: datetime.fromisoformat(t.time_added.replace("Z", "+00:00")),
+        default_toleration_seconds=default,
+    )
+
+
+def test_untolerated_no_execute_evicts_at_once_by_default() -> None:
+    result = plan(spec(a=4, b=4), [cluster("a", not_ready()), cluster("b")])
+    assert result == EvictionPlan(["a"], None)
+
+
+def test_no_schedule_taints_never_evict() -> None:
+    taint = Taint(key=TAINT_NOT_READY, effect="NoSchedule")
+    assert plan(spec(a=4), [cluster("a", taint)]).evict == []
+
+
+def test_navarch_default_grace_and_toleration_seconds_delay_eviction() -> None:
+    assert plan(spec(a=4), [cluster("a", not_ready())], default=5) == EvictionPlan([], 5.0)
+    tolerate = Toleration(key=TAINT_NOT_READY, operator="Exists", effect="NoExecute")
+    thirty = tolerate.model_copy(update={"toleration_seconds": 30})
+    assert plan(spec(a=4), [cluster("a", not_ready())], [thirty]) == EvictionPlan([], 30.0)
+    later = NOW + timedelta(seconds=31)
+    assert plan(spec(a=4), [cluster("a", not_ready())], [thirty], now=later).evict == ["a"]
+    assert plan(spec(a=4), [cluster("a", not_ready())], [tolerate]) == EvictionPlan([], None)
+
+
+def test_eviction_moves_the_target_into_a_task() -> None:
+    binding = spec(a=4, b=4, c=4)
+    evict_cluster(binding, "c", now=NOW)
+    assert [t.name for t in binding.clusters] == ["a", "b"]
+    [task] = binding.graceful_eviction_tasks
+    assert (task.from_cluster, task.replicas, task.reason, task.producer, task.purge_mode) == (
+        "c",
+        4,
+        "TaintUntolerated",
+        "TaintManager",
+        "Gracefully",
+    )
+    assert task.clusters_before_failover == ["a", "b", "c"]
+    assert binding.evicting_clusters() == {"c"}
+
+
+def test_directly_purged_clusters_keep_no_task() -> None:
+    binding = spec(a=4, b=4)
+    binding.failover = FailoverBehavior.model_validate({"cluster": {"purgeMode": "Directly"}})
+    evict_cluster(binding, "a", now=NOW)
+    assert [t.name for t in binding.clusters] == ["b"]
+    assert binding.graceful_eviction_tasks == []
+
+
+def healthy(*names: str) -> list[AggregatedStatusItem]:
+    return [AggregatedStatusItem(cluster_name=n, health="Healthy") for n in names]
+
+
+def test_task_stays_until_every_new_target_is_healthy() -> None:
+    binding = spec(a=4, b=4, c=4)
+    evict_cluster(binding, "c", now=NOW)
+    binding.clusters = spec(a=6, b=6).clusters
+    later = NOW + timedelta(seconds=10)
+    recheck = settle_tasks(
+        binding, aggregated=healthy("a"), scheduled=True, now=later, timeout_seconds=600
+    )
+    assert recheck == 590 and len(binding.graceful_eviction_tasks) == 1
+    settle_tasks(
+        binding, aggregated=healthy("a", "b"), scheduled=False, now=later, timeout_seconds=600
+    )
+    assert len(binding.graceful_eviction_tasks) == 1
+    settle_tasks(
+        binding, aggregated=healthy("a", "b"), scheduled=True, now=later, timeout_seconds=600
+    )
+    assert binding.graceful_eviction_tasks == []
+
+
+def test_task_expires_after_timeout_or_its_own_grace_period() -> None:
+    binding = spec(a=4, b=4)
+    evict_cluster(binding, "b", now=NOW)
+    assert settle_tasks(binding, aggregated=[], scheduled=True, now=NOW, timeout_seconds=600) == 600
+    binding.graceful_eviction_tasks[0].grace_period_seconds = 20
+    at = NOW + timedelta(seconds=20)
+    assert settle_tasks(binding, aggregated=[], scheduled=True, now=at, timeout_seconds=600) is None
+    assert binding.graceful_eviction_tasks == []
+
+
+def test_no_replacement_keeps_the_old_copy_until_timeout() -> None:
+    binding = spec(a=4)
+    evict_cluster(binding, "a", now=NOW)
+    settle_tasks(binding, aggregated=[], scheduled=True, now=NOW, timeout_seconds=600)
+    assert [t.from_cluster for t in binding.graceful_eviction_tasks] == ["a"]
