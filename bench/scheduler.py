@@ -22,7 +22,6 @@ from typing import Any
 
 from common import percentile, private_nats, report
 
-from services.scheduler.placing import place
 from services.scheduler.resources import (
     CLUSTERS,
     PROPAGATION_POLICIES,
@@ -33,6 +32,7 @@ from shared.api.binding import ObjectReference, ReplicaRequirements
 from shared.api.cluster import TAINT_NOT_READY, Cluster
 from shared.api.propagation import Placement, default_placement
 from shared.bus import Bus
+from shared.placement.placing import place
 from shared.runtime.informing import Informer, InformerEvent
 from shared.runtime.tasks import OwnedTasks
 from shared.store.jetstream import JetStreamBackend

@@ -10,16 +10,6 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from services.scheduler.estimating import is_workload
-from services.scheduler.matching import (
-    CPP_NAME_ANNOTATION,
-    CPP_PERMANENT_ID_LABEL,
-    PP_NAME_ANNOTATION,
-    PP_NAMESPACE_ANNOTATION,
-    PP_PERMANENT_ID_LABEL,
-    AnyPolicy,
-)
-from services.scheduler.placing import PlacementResult, reschedule_required
 from shared.api.binding import (
     CONDITION_SCHEDULED,
     BindingSuspension,
@@ -38,6 +28,16 @@ from shared.api.propagation import (
     PropagationPolicy,
     default_placement,
 )
+from shared.placement.estimating import is_workload
+from shared.placement.matching import (
+    CPP_NAME_ANNOTATION,
+    CPP_PERMANENT_ID_LABEL,
+    PP_NAME_ANNOTATION,
+    PP_NAMESPACE_ANNOTATION,
+    PP_PERMANENT_ID_LABEL,
+    AnyPolicy,
+)
+from shared.placement.placing import PlacementResult, reschedule_required
 
 APPLIED_PLACEMENT_ANNOTATION = "policy.karmada.io/applied-placement"
 CLAIM_LABELS = (PP_PERMANENT_ID_LABEL, CPP_PERMANENT_ID_LABEL)

@@ -33,7 +33,6 @@ from services.scheduler.binding_sync import (
     with_permanent_id,
     without_claim,
 )
-from services.scheduler.estimating import ResourceTemplate, interpret_replicas
 from services.scheduler.failover import (
     evict_cluster,
     format_time,
@@ -41,14 +40,6 @@ from services.scheduler.failover import (
     plan_evictions,
     settle_tasks,
 )
-from services.scheduler.matching import (
-    SKIPPED_GROUPS,
-    AnyPolicy,
-    claim_metadata,
-    claimed_by,
-    select_policy,
-)
-from services.scheduler.placing import PlacementResult, place_binding
 from services.scheduler.resources import (
     APPS_DISTRIBUTION_POLICIES,
     CLUSTER_PROPAGATION_POLICIES,
@@ -84,6 +75,15 @@ from shared.api.propagation import (
 )
 from shared.api.resources import ResourceType
 from shared.bus import Bus
+from shared.placement.estimating import ResourceTemplate, interpret_replicas
+from shared.placement.matching import (
+    SKIPPED_GROUPS,
+    AnyPolicy,
+    claim_metadata,
+    claimed_by,
+    select_policy,
+)
+from shared.placement.placing import PlacementResult, place_binding
 from shared.runtime.informing import Informer, InformerEvent
 from shared.runtime.reconciling import ReconcileRunner, Requeue
 from shared.store.errors import NotFoundError

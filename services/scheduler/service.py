@@ -11,10 +11,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.scheduler.failover import format_time
-from services.scheduler.matching import DEFAULT_SKIPPED_NAMESPACES
 from services.scheduler.resources import KARMADA_CONFIGS, RegistryResolver, ResourceResolver
 from services.scheduler.scheduling import Scheduler
 from services.scheduler.tuning import ConcurrencyLimit, TuningReconciler
+from shared.placement.matching import DEFAULT_SKIPPED_NAMESPACES
 from shared.runtime.reconciling import ReconcileRunner
 from shared.runtime.service import Service, ServiceContext
 

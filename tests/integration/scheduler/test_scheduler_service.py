@@ -17,7 +17,6 @@ from scheduler_world import (
 )
 
 from services.scheduler.binding_sync import APPLIED_PLACEMENT_ANNOTATION
-from services.scheduler.matching import PP_NAME_ANNOTATION, PP_PERMANENT_ID_LABEL
 from services.scheduler.resources import (
     PROPAGATION_POLICIES,
     RESOURCE_BINDINGS,
@@ -25,6 +24,7 @@ from services.scheduler.resources import (
 )
 from shared import subjects
 from shared.bus import Bus
+from shared.placement.matching import PP_NAME_ANNOTATION, PP_PERMANENT_ID_LABEL
 from shared.store.objects import Object, ObjectStore
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,6 @@ from services.scheduler.binding_sync import (
     with_permanent_id,
     without_claim,
 )
-from services.scheduler.placing import PlacementResult, SchedulingFailure
 from shared.api.binding import (
     ObjectReference,
     ReplicaRequirements,
@@ -27,6 +26,7 @@ from shared.api.binding import (
 from shared.api.cluster import Cluster
 from shared.api.meta import Condition, ObjectMeta
 from shared.api.propagation import Placement, PropagationPolicy
+from shared.placement.placing import PlacementResult, SchedulingFailure
 
 POLICY = PropagationPolicy.model_validate(
     {

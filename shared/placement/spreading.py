@@ -9,8 +9,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from services.scheduler.dividing import Candidate, SchedulingError, SkewRule
 from shared.api.propagation import Placement, SpreadConstraint
+from shared.placement.dividing import Candidate, SchedulingError, SkewRule
 
 WEIGHT_UNIT = 1000
 INVALID_REPLICAS = -1

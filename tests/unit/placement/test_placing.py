@@ -1,9 +1,9 @@
 """The placement entry point: failures, clusterAffinities fallback, previous results."""
 
-from services.scheduler.placing import place, place_binding, reschedule_required
 from shared.api.binding import ObjectReference, ReplicaRequirements, ResourceBinding, TargetCluster
 from shared.api.cluster import Cluster
 from shared.api.propagation import Placement, default_placement
+from shared.placement.placing import place, place_binding, reschedule_required
 
 DEPLOY = ObjectReference(
     api_version="apps/v1", kind="Deployment", namespace="default", name="web", uid=""

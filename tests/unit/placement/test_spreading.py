@@ -2,8 +2,11 @@
 
 import pytest
 
-from services.scheduler.dividing import Candidate, SchedulingError
-from services.scheduler.spreading import (
+from shared.api.cluster import Cluster, ClusterSpec
+from shared.api.meta import ObjectMeta
+from shared.api.propagation import Placement, SpreadConstraint
+from shared.placement.dividing import Candidate, SchedulingError
+from shared.placement.spreading import (
     Group,
     group_score,
     select_clusters,
@@ -12,9 +15,6 @@ from services.scheduler.spreading import (
     skew_rules,
     sort_candidates,
 )
-from shared.api.cluster import Cluster, ClusterSpec
-from shared.api.meta import ObjectMeta
-from shared.api.propagation import Placement, SpreadConstraint
 
 
 def groups(*specs: tuple[str, int, int]) -> list[Group]:

@@ -2,7 +2,9 @@
 
 import pytest
 
-from services.scheduler.matching import (
+from shared.api.meta import ObjectMeta
+from shared.api.propagation import ClusterPropagationPolicy, PropagationPolicy, ResourceSelector
+from shared.placement.matching import (
     CPP_NAME_ANNOTATION,
     CPP_PERMANENT_ID_LABEL,
     PP_NAME_ANNOTATION,
@@ -16,8 +18,6 @@ from services.scheduler.matching import (
     select_policy,
     selector_priority,
 )
-from shared.api.meta import ObjectMeta
-from shared.api.propagation import ClusterPropagationPolicy, PropagationPolicy, ResourceSelector
 
 NGINX = ObjectMeta(name="nginx", namespace="default", labels={"app": "nginx"})
 

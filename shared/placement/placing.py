@@ -10,15 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from services.scheduler.dividing import (
-    Candidate,
-    SchedulingError,
-    UnschedulableError,
-    assign_replicas,
-)
-from services.scheduler.estimating import estimate_available, is_workload
-from services.scheduler.filtering import FilterContext, FitError, filter_clusters, gpu_product
-from services.scheduler.spreading import select_clusters, skew_rules
 from shared.api.affinity import ClusterAffinity, FieldSelectorRequirement, cluster_matches
 from shared.api.binding import (
     CONDITION_SCHEDULED,
@@ -34,6 +25,15 @@ from shared.api.binding import (
 from shared.api.cluster import Cluster
 from shared.api.meta import Condition
 from shared.api.propagation import Placement, PlacementExtras
+from shared.placement.dividing import (
+    Candidate,
+    SchedulingError,
+    UnschedulableError,
+    assign_replicas,
+)
+from shared.placement.estimating import estimate_available, is_workload
+from shared.placement.filtering import FilterContext, FitError, filter_clusters, gpu_product
+from shared.placement.spreading import select_clusters, skew_rules
 
 LOCALITY_SCORE = 100
 NO_OVERFLOW_TERM = 1000

@@ -2,7 +2,11 @@
 
 import pytest
 
-from services.scheduler.dividing import (
+from shared.api.binding import TargetCluster
+from shared.api.cluster import Cluster
+from shared.api.meta import ObjectMeta
+from shared.api.propagation import Placement
+from shared.placement.dividing import (
     Candidate,
     SchedulingError,
     SkewRule,
@@ -14,10 +18,6 @@ from services.scheduler.dividing import (
     names_descending,
     static_weights,
 )
-from shared.api.binding import TargetCluster
-from shared.api.cluster import Cluster
-from shared.api.meta import ObjectMeta
-from shared.api.propagation import Placement
 
 EVEN_UID = "4858ca61-3ff8-4095-8267-f3d059d8074c"
 ODD_UID = "d43fdeeb-d750-4e2b-bee3-64eb94534f4c"

@@ -2,15 +2,15 @@
 
 import pytest
 
-from services.scheduler.estimating import (
+from shared.api.binding import ReplicaRequirements
+from shared.api.cluster import Cluster
+from shared.placement.estimating import (
     MAX_INT32,
     ResourceTemplate,
     estimate_available,
     general_estimate,
     interpret_replicas,
 )
-from shared.api.binding import ReplicaRequirements
-from shared.api.cluster import Cluster
 
 
 def cluster(summary: dict[str, dict[str, str]] | None, name: str = "member1") -> Cluster:

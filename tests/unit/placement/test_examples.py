@@ -7,9 +7,6 @@ from typing import Any
 import pytest
 import yaml
 
-from services.scheduler.estimating import ResourceTemplate, interpret_replicas
-from services.scheduler.matching import select_policy
-from services.scheduler.placing import PlacementResult, place
 from shared.api.binding import ObjectReference
 from shared.api.cluster import Cluster
 from shared.api.propagation import (
@@ -23,6 +20,9 @@ from shared.api.propagation import (
     validate_placement_extras,
     validate_propagation_spec,
 )
+from shared.placement.estimating import ResourceTemplate, interpret_replicas
+from shared.placement.matching import select_policy
+from shared.placement.placing import PlacementResult, place
 from shared.quantity import format_quantity, parse_quantity
 
 EXAMPLES = Path(__file__).parents[3].parent / "shared" / "examples"

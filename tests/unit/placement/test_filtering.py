@@ -2,7 +2,11 @@
 
 import pytest
 
-from services.scheduler.filtering import (
+from shared.api.affinity import ClusterAffinity
+from shared.api.cluster import Cluster
+from shared.api.meta import Toleration
+from shared.api.propagation import ResourceConstraint, SpreadConstraint
+from shared.placement.filtering import (
     REASON_AFFINITY,
     REASON_API,
     REASON_EVICTION,
@@ -16,10 +20,6 @@ from services.scheduler.filtering import (
     spread_constraint,
     taint_toleration,
 )
-from shared.api.affinity import ClusterAffinity
-from shared.api.cluster import Cluster
-from shared.api.meta import Toleration
-from shared.api.propagation import ResourceConstraint, SpreadConstraint
 
 
 def cluster(name: str = "member1", **fields: object) -> Cluster:
