@@ -62,7 +62,7 @@ async def serve_members(names: list[str], pods: int, out: Path) -> None:
     from aiohttp import web
 
     from services.simulator.cluster import SimulatedCluster
-    from services.simulator.config import parse_fleet_config
+    from shared.api.simulated_fleet import parse_fleet_config
     from shared.certs import ensure_serving_certs
     from shared.kubeapi.registry import member_registry
     from shared.kubeapi.server import ServerSettings, create_app
@@ -253,7 +253,10 @@ def start_engine(server_url: str, bucket: str, home: Path) -> subprocess.Popen[b
         NAVARCH_OVERRIDE_STATUS_DELAY_S="0.2",
         PYTHONPATH=str(REPO),
     )
-    return subprocess.Popen([sys.executable, "-m", "services.override_engine"], env=env, cwd=REPO)
+    command = [sys.executable, "-m", "services.override_engine"]
+    if profile := os.environ.get("NAVARCH_BENCH_PROFILE"):
+        command[1:1] = ["-m", "cProfile", "-o", f"{profile}-{bucket}.prof"]
+    return subprocess.Popen(command, env=env, cwd=REPO)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -22,10 +22,10 @@ import aiohttp
 import psutil
 from common import report
 
-from services.simulator.config import parse_fleet_config
 from services.simulator.fleet import SimulatedFleet
 from services.simulator.resources import DEPLOYMENTS
 from services.simulator.serving import SimulatorServer
+from shared.api.simulated_fleet import parse_fleet_config
 from shared.certs import ensure_serving_certs
 from shared.kubeconfig import load_kubeconfig
 

@@ -16,10 +16,10 @@ import signal
 import sys
 from pathlib import Path
 
-from services.simulator.config import FleetConfigError, load_fleet_config
 from services.simulator.fleet import SimulatedFleet
 from services.simulator.generating import generated_fleet
 from services.simulator.serving import STATE_FILE, SimulatorServer, state_document, write_state
+from shared.api.simulated_fleet import FleetConfigError, load_fleet_config
 from shared.certs import ensure_serving_certs
 from shared.kubeconfig import KubeconfigError, load_kubeconfig
 

@@ -11,7 +11,6 @@ from typing import Protocol
 
 from services.simulator.caching import SharedInformers
 from services.simulator.collecting import GarbageCollector
-from services.simulator.config import ClusterConfig, NodeGroup
 from services.simulator.deployments import DeploymentController
 from services.simulator.evicting import EvictionResult, evict
 from services.simulator.jobs import JobController
@@ -38,6 +37,7 @@ from services.simulator.resources import (
 )
 from services.simulator.statefulsets import StatefulSetController
 from services.simulator.writing import mutate
+from shared.api.simulated_fleet import ClusterConfig, NodeGroup
 from shared.store.errors import AlreadyExistsError, NotFoundError
 from shared.store.memory import MemoryBackend
 from shared.store.objects import Object, ObjectStore

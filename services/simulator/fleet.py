@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from services.simulator.cluster import SimulatedCluster
-from services.simulator.config import ClusterConfig, FleetConfig, load_fleet_config
+from shared.api.simulated_fleet import ClusterConfig, FleetConfig, load_fleet_config
 
 
 class SimulatedFleet:

@@ -4,7 +4,7 @@ Clusters are `member-1..N`, spread over three regions, each with three 8-CPU nod
 for placement to have choices, small enough that a hundred fit in one process.
 """
 
-from services.simulator.config import ClusterConfig, FleetConfig, NodeGroup
+from shared.api.simulated_fleet import ClusterConfig, FleetConfig, NodeGroup
 
 REGIONS = ("us-east", "us-west", "eu-central")
 NODE_COUNT = 3

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from services.simulator.caching import SharedInformers
-from services.simulator.config import ClusterConfig, parse_duration
 from services.simulator.nodes import is_node_ready
 from services.simulator.resources import NODES, PODS
 from services.simulator.workloads import is_pod_ready, is_terminal
 from services.simulator.writing import controller_of, delete_quietly, mutate, set_condition
+from shared.api.simulated_fleet import ClusterConfig, parse_duration
 from shared.runtime.informing import InformerEvent, ObjectKey, key_of
 from shared.runtime.reconciling import ReconcileRunner, Requeue
 from shared.store.objects import Object, ObjectStore, utc_timestamp

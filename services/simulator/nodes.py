@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.simulator.caching import SharedInformers
-from services.simulator.config import ClusterConfig, NodeGroup
 from services.simulator.resources import LEASES, NODES
 from services.simulator.writing import mutate, set_condition
+from shared.api.simulated_fleet import ClusterConfig, NodeGroup
 from shared.runtime.informing import InformerEvent
 from shared.runtime.reconciling import ReconcileRunner, Requeue
 from shared.store.errors import AlreadyExistsError, NotFoundError

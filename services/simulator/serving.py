@@ -22,12 +22,12 @@ from aiohttp import web
 
 from services.simulator.admin import create_admin_app
 from services.simulator.cluster import SimulatedCluster
-from services.simulator.config import ClusterConfig
 from services.simulator.faults import Fault, FaultInjector, FaultState, apply_fault
 from services.simulator.fleet import SimulatedFleet
 from services.simulator.metrics import API_VERSION as METRICS_API_VERSION
 from services.simulator.resources import NODES, PODS
 from shared.api.resources import ResourceType
+from shared.api.simulated_fleet import ClusterConfig
 from shared.certs import ServingCerts
 from shared.kubeapi import statuses
 from shared.kubeapi.handlers import Handlers

@@ -21,8 +21,8 @@ from aiohttp import web
 from services.override_engine.service import OverrideEngine
 from services.override_engine.settings import OverrideEngineSettings
 from services.simulator.cluster import SimulatedCluster
-from services.simulator.config import parse_fleet_config
 from shared.api.kinds import ATTACHED_CLUSTERS, KARMADA_CLUSTERS, SECRETS
+from shared.api.simulated_fleet import parse_fleet_config
 from shared.bus import Bus
 from shared.certs import ServingCerts, ensure_serving_certs
 from shared.kubeapi.registry import member_registry

@@ -7,7 +7,7 @@ import pytest
 from simhelpers import MakeCluster, cluster_config
 
 from services.simulator.cluster import SimulatedCluster
-from services.simulator.config import parse_fleet_config
+from shared.api.simulated_fleet import parse_fleet_config
 
 
 @pytest.fixture

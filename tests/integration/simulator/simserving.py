@@ -15,10 +15,10 @@ from typing import Any
 
 from kubernetes_asyncio import client
 
-from services.simulator.config import parse_fleet_config
 from services.simulator.faults import FaultState, parse_fault
 from services.simulator.fleet import SimulatedFleet
 from services.simulator.serving import SimulatorServer
+from shared.api.simulated_fleet import parse_fleet_config
 from shared.certs import ensure_serving_certs
 from shared.kubeapi.server import ServerSettings
 from tests.integration.kubeapi.conftest import KUBECTL, ApiServer

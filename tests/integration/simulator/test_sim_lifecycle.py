@@ -6,7 +6,6 @@ from typing import Any
 from simhelpers import SEED_FLEET, MakeCluster, cluster_config, deployment, eventually
 
 from services.simulator.cluster import SEED_NAMESPACES, SimulatedCluster
-from services.simulator.config import load_fleet_config, parse_fleet_config
 from services.simulator.fleet import SimulatedFleet
 from services.simulator.resources import (
     DEPLOYMENTS,
@@ -18,6 +17,7 @@ from services.simulator.resources import (
     STATEFULSETS,
 )
 from services.simulator.workloads import is_pod_ready
+from shared.api.simulated_fleet import load_fleet_config, parse_fleet_config
 from shared.store.objects import Object
 
 CONTAINERS = [{"name": "app", "image": "busybox:1", "resources": {"requests": {"cpu": "100m"}}}]

@@ -5,9 +5,9 @@ from typing import Any
 from simhelpers import MakeCluster, deployment, eventually
 
 from services.simulator.cluster import SimulatedCluster
-from services.simulator.config import NodeGroup
 from services.simulator.resources import DEPLOYMENTS, NODES, PODS
 from services.simulator.workloads import is_pod_ready
+from shared.api.simulated_fleet import NodeGroup
 from shared.store.objects import Object
 
 GPU_GROUPS: list[dict[str, Any]] = [

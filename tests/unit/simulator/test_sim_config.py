@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.simulator.config import FleetConfigError, load_fleet_config, parse_fleet_config
+from shared.api.simulated_fleet import FleetConfigError, load_fleet_config, parse_fleet_config
 
 SEED_FLEET = Path(__file__).resolve().parents[4] / "shared" / "examples" / "seed-fleet.yaml"
 

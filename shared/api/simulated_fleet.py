@@ -22,6 +22,7 @@ from pydantic import (
 
 from shared.api.base import KubeModel
 from shared.api.meta import Taint
+from shared.api.validation import format_location
 from shared.quantity import QuantityError, parse_quantity
 
 API_VERSION = "navarch.dev/v1alpha1"
@@ -147,21 +148,11 @@ class FleetConfig(_ConfigModel):
         return self
 
 
-def _field_path(location: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in location:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else part
-    return path or "(document)"
-
-
 def _describe(error: ValidationError, source: str) -> str:
     lines = []
     for item in error.errors():
         message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{source}: {_field_path(item['loc'])}: {message}")
+        lines.append(f"{source}: {format_location(tuple(item['loc'])) or '(document)'}: {message}")
     return "\n".join(lines)
 
 
