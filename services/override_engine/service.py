@@ -19,7 +19,6 @@ import orjson
 
 from services.override_engine.aggregating import aggregated_item, template_status
 from services.override_engine.members import MemberSession, Plan
-from services.override_engine.overriding import RenderError, policy_priority, render
 from services.override_engine.removal import (
     clusters_to_visit,
     is_deleting,
@@ -58,6 +57,7 @@ from shared.api.overrides import (
 )
 from shared.api.resources import ResourceType
 from shared.members.client import MemberClient, MemberError, decode_secret_value
+from shared.overriding.rendering import RenderError, policy_priority, render
 from shared.runtime.informing import Informer, InformerEvent
 from shared.runtime.reconciling import ReconcileRunner, Requeue
 from shared.runtime.service import Service, ServiceContext

@@ -3,7 +3,7 @@ pkg/util/imageparser/parser_test.go and the imageOverrider semantics."""
 
 import pytest
 
-from services.override_engine.imaging import (
+from shared.overriding.imaging import (
     ImageParseError,
     ImageReference,
     override_image,

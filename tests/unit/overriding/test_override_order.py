@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
-from services.override_engine.overriding import (
+from shared.api.cluster import Cluster
+from shared.api.overrides import ClusterOverridePolicy, OverridePolicy, Overriders
+from shared.api.propagation import ResourceSelector
+from shared.overriding.rendering import (
     ImplicitPriority,
     apply_overriders,
     matching_rules,
@@ -14,9 +17,6 @@ from services.override_engine.overriding import (
     render,
     selector_priority,
 )
-from shared.api.cluster import Cluster
-from shared.api.overrides import ClusterOverridePolicy, OverridePolicy, Overriders
-from shared.api.propagation import ResourceSelector
 
 DEPLOYMENT: dict[str, Any] = {
     "apiVersion": "apps/v1",

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from services.override_engine.overriding import apply_overriders, build_label_annotation_patches
 from shared.api.overrides import LabelAnnotationOverrider, Overriders
+from shared.overriding.rendering import apply_overriders, build_label_annotation_patches
 
 
 def deployment(

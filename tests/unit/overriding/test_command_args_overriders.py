@@ -5,12 +5,12 @@ from typing import Any
 
 import pytest
 
-from services.override_engine.overriding import (
+from shared.api.overrides import CommandArgsOverrider, Overriders
+from shared.overriding.rendering import (
     OverrideError,
     apply_overriders,
     build_command_args_patches,
 )
-from shared.api.overrides import CommandArgsOverrider, Overriders
 
 TEMPLATE_CONTAINERS = "/spec/template/spec/containers"
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from services.override_engine.overriding import OverrideError, apply_overriders, apply_patches
 from shared.api.overrides import Overriders, PlaintextOverrider
+from shared.overriding.rendering import OverrideError, apply_overriders, apply_patches
 
 DEPLOYMENT: dict[str, Any] = {
     "apiVersion": "apps/v1",

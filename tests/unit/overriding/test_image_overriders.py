@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from services.override_engine.overriding import (
+from shared.api.overrides import ImageOverrider, Overriders
+from shared.overriding.rendering import (
     OverrideError,
     apply_overriders,
     build_image_patches,
 )
-from shared.api.overrides import ImageOverrider, Overriders
 
 DIGEST = "sha256:dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c"
 TEMPLATE_IMAGE = "/spec/template/spec/containers/0/image"

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 import yaml
 
-from services.override_engine.overriding import APPLIED_OVERRIDES_ANNOTATION, render
 from shared.api.cluster import Cluster
 from shared.api.overrides import (
     KuratorOverridePolicy,
@@ -17,6 +16,7 @@ from shared.api.overrides import (
     parse_override_policy,
     validate_override_policy,
 )
+from shared.overriding.rendering import APPLIED_OVERRIDES_ANNOTATION, render
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "examples"
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from services.override_engine.overriding import (
+from shared.api.cluster import Cluster
+from shared.api.overrides import ClusterOverridePolicy, KuratorOverridePolicy, OverridePolicy
+from shared.overriding.rendering import (
     APPLIED_CLUSTER_OVERRIDES_ANNOTATION,
     APPLIED_OVERRIDES_ANNOTATION,
     OverrideError,
@@ -16,8 +18,6 @@ from services.override_engine.overriding import (
     matching_rules,
     render,
 )
-from shared.api.cluster import Cluster
-from shared.api.overrides import ClusterOverridePolicy, KuratorOverridePolicy, OverridePolicy
 
 MEMBER = Cluster.model_validate({"metadata": {"name": "member-1", "labels": {"env": "dr"}}})
 

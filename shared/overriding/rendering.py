@@ -19,7 +19,6 @@ import jsonpatch
 import jsonpointer
 import yaml
 
-from services.override_engine.imaging import ImageParseError, override_image
 from shared.api.affinity import cluster_matches
 from shared.api.cluster import Cluster
 from shared.api.overrides import (
@@ -35,6 +34,7 @@ from shared.api.overrides import (
     PlaintextOverrider,
 )
 from shared.api.propagation import ResourceSelector
+from shared.overriding.imaging import ImageParseError, override_image
 
 APPLIED_OVERRIDES_ANNOTATION = "policy.karmada.io/applied-overrides"
 APPLIED_CLUSTER_OVERRIDES_ANNOTATION = "policy.karmada.io/applied-cluster-overrides"

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from services.override_engine.overriding import OverrideError, apply_overriders
 from shared.api.overrides import FieldOverrider, Overriders
+from shared.overriding.rendering import OverrideError, apply_overriders
 
 
 def config_map(**data: str) -> dict[str, Any]:
