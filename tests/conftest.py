@@ -10,7 +10,6 @@ from shared.bus import Bus
 from shared.natsserver import NatsServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_EXAMPLES = REPO_ROOT.parent / "shared" / "examples"
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import argparse
 import os
 import sys
 
-from shared.cli import kube_commands, runtime_commands, sim_commands
+from shared.cli import kube_commands, plan_command, runtime_commands, sim_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,6 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     runtime_commands.add_parsers(commands)
     kube_commands.add_parsers(commands)
     sim_commands.add_parsers(commands)
+    plan_command.add_parsers(commands)
     return parser
 
 

@@ -13,7 +13,7 @@ import pytest
 from shared.natsserver import free_port
 
 REPO = Path(__file__).resolve().parents[3]
-SEED_FLEET = REPO.parent / "shared" / "examples" / "seed-fleet.yaml"
+SEED_FLEET = REPO / "examples" / "seed-fleet.yaml"
 
 
 @dataclass

@@ -13,7 +13,7 @@ from shared.natsserver import free_port
 
 REPO = Path(__file__).resolve().parents[3]
 KUBECTL = Path(sys.executable).parent / "kubectl"
-EXAMPLES = REPO.parent / "shared" / "examples"
+EXAMPLES = REPO / "examples"
 
 
 @dataclass

@@ -21,7 +21,7 @@ from shared.store.objects import ObjectStore
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 KUBECTL = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "kubectl"
 DEPLOY_PATH = "/apis/apps/v1/namespaces/default/deployments/{}"
 

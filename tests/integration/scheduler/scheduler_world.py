@@ -21,7 +21,7 @@ from shared.store.errors import NotFoundError
 from shared.store.objects import Object, ObjectStore
 
 T = TypeVar("T")
-EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 ENABLED = [
     {
         "groupVersion": "apps/v1",

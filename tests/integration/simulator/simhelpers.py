@@ -7,7 +7,7 @@ from typing import Any
 
 from services.simulator.cluster import SimulatedCluster
 
-SEED_FLEET = Path(__file__).resolve().parents[4] / "shared" / "examples" / "seed-fleet.yaml"
+SEED_FLEET = Path(__file__).resolve().parents[3] / "examples" / "seed-fleet.yaml"
 MakeCluster = Callable[..., Awaitable[SimulatedCluster]]
 
 

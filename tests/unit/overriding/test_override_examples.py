@@ -1,4 +1,4 @@
-"""The outcomes /work/shared/examples/README.md promises for examples 03 and 09, from the
+"""The outcomes examples/README.md promises for examples 03 and 09, from the
 files themselves (namespaced objects get `default`, as the hub's API does on apply)."""
 
 from pathlib import Path
@@ -18,7 +18,7 @@ from shared.api.overrides import (
 )
 from shared.overriding.rendering import APPLIED_OVERRIDES_ANNOTATION, render
 
-EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 def load(name: str) -> list[dict[str, Any]]:

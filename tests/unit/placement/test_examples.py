@@ -25,7 +25,7 @@ from shared.placement.matching import select_policy
 from shared.placement.placing import PlacementResult, place
 from shared.quantity import format_quantity, parse_quantity
 
-EXAMPLES = Path(__file__).parents[3].parent / "shared" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 ENABLED = [
     {
         "groupVersion": "apps/v1",

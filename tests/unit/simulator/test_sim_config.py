@@ -6,7 +6,7 @@ import pytest
 
 from shared.api.simulated_fleet import FleetConfigError, load_fleet_config, parse_fleet_config
 
-SEED_FLEET = Path(__file__).resolve().parents[4] / "shared" / "examples" / "seed-fleet.yaml"
+SEED_FLEET = Path(__file__).resolve().parents[3] / "examples" / "seed-fleet.yaml"
 
 
 def fleet(**cluster: object) -> dict:
