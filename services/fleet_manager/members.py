@@ -27,6 +27,7 @@ from shared.store.objects import utc_timestamp
 log = logging.getLogger(__name__)
 
 HealthListener = Callable[[str, Condition], None]
+Summaries = tuple[NodeSummary, ResourceSummary, list[GPUProductSummary]]
 
 
 class MemberSession:
@@ -103,7 +104,7 @@ class MemberSession:
             return
         self._on_change()
 
-    def summaries(self) -> tuple[NodeSummary, ResourceSummary, list[GPUProductSummary]] | None:
+    def summaries(self) -> Summaries | None:
         if not (self.nodes.synced and self.pods.synced):
             return None
         nodes = [Node.model_validate(node) for node in self.nodes.list()]

@@ -13,8 +13,9 @@ import orjson
 from services.fleet_manager.fleets import fleet_status
 from services.fleet_manager.health import HEALTH_TAINT_KEYS, health_taints, merge_taints
 from services.fleet_manager.inventory import cluster_labels, cluster_spec
-from services.fleet_manager.members import MemberSession
+from services.fleet_manager.members import MemberSession, Summaries
 from services.fleet_manager.settings import FleetManagerSettings
+from services.fleet_manager.summarizing import GPU_PRODUCT_LABEL
 from shared import subjects
 from shared.api.cluster import Cluster, ClusterStatus
 from shared.api.fleet import AttachedCluster, AttachedClusterStatus, Fleet
@@ -175,6 +176,9 @@ class FleetManager(Service):
         name = attached.metadata.name
         labels = cluster_labels(attached, self._fleets_for(attached.metadata.namespace or ""))
         labels[ATTACHED_LABEL] = f"{attached.metadata.namespace}.{name}"
+        summaries = session.summaries() if session else None
+        if summaries is not None and len(summaries[2]) == 1:
+            labels.setdefault(GPU_PRODUCT_LABEL, summaries[2][0].product)
         existing_raw = self.clusters.get(None, name)
         existing = Cluster.model_validate(existing_raw) if existing_raw else None
         ready = session.ready_condition if session else None
@@ -204,7 +208,9 @@ class FleetManager(Service):
             merged = dict(existing_raw, spec=desired["spec"])
             merged["metadata"] = dict(existing_raw["metadata"], labels=labels, resourceVersion=None)
             written = await self.context.store.update(KARMADA_CLUSTERS, merged)
-        status = self._cluster_status(Cluster.model_validate(written), session, ready)
+        status = self._cluster_status(
+            Cluster.model_validate(written), session, ready, summaries=summaries
+        )
         if written.get("status") != status:
             written = await self.context.store.update_status(
                 KARMADA_CLUSTERS, dict(written, status=status)
@@ -212,7 +218,12 @@ class FleetManager(Service):
         return Cluster.model_validate(written)
 
     def _cluster_status(
-        self, cluster: Cluster, session: MemberSession | None, ready: Condition | None
+        self,
+        cluster: Cluster,
+        session: MemberSession | None,
+        ready: Condition | None,
+        *,
+        summaries: Summaries | None,
     ) -> Object:
         status = ClusterStatus.model_validate(cluster.status.to_dict())
         extension: dict[str, object] = {}
@@ -221,7 +232,6 @@ class FleetManager(Service):
                 status.kubernetes_version = session.version
             if session.api_enablements is not None:
                 status.api_enablements = session.api_enablements
-            summaries = session.summaries()
             if summaries is not None:
                 status.node_summary, status.resource_summary, products = summaries
                 extension["gpuProducts"] = [product.to_dict() for product in products]

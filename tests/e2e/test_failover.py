@@ -7,7 +7,7 @@ import yaml
 
 from tests.e2e.conftest import Fleet, wait_until
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 WORKLOAD = """
 apiVersion: apps/v1

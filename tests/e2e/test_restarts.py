@@ -11,7 +11,7 @@ import yaml
 from shared.cli.supervising import read_state
 from tests.e2e.conftest import Fleet, wait_until
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 WORKLOADS = 100
 KILL_ORDER = ["gateway", "scheduler", "override_engine", "fleet_manager", "nats"]
