@@ -11,6 +11,7 @@ from collections.abc import Callable
 from services.fleet_manager.health import HealthTracker, ProbeOutcome
 from services.fleet_manager.settings import FleetManagerSettings
 from services.fleet_manager.summarizing import (
+    GPU_PRODUCT_LABEL,
     GPUProductSummary,
     gpu_products,
     node_summary,
@@ -21,13 +22,29 @@ from shared.api.meta import Condition
 from shared.api.pods import Node, Pod
 from shared.members.client import MemberClient, MemberError
 from shared.members.watching import MemberInformer
+from shared.runtime.informing import InformerEvent
 from shared.runtime.tasks import OwnedTasks
-from shared.store.objects import utc_timestamp
+from shared.store.objects import Object, utc_timestamp
 
 log = logging.getLogger(__name__)
 
 HealthListener = Callable[[str, Condition], None]
 Summaries = tuple[NodeSummary, ResourceSummary, list[GPUProductSummary]]
+
+
+def summary_input(obj: Object) -> tuple[object, ...]:
+    """The parts of a node or pod that node/resource summaries and GPU totals depend on."""
+    status = obj.get("status") or {}
+    if obj.get("kind") == "Node" or "allocatable" in status:
+        ready = [
+            c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"
+        ]
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        return (status.get("allocatable"), ready, labels.get(GPU_PRODUCT_LABEL))
+    spec = obj.get("spec") or {}
+    containers = [c.get("resources") for c in spec.get("containers") or []]
+    init = [c.get("resources") for c in spec.get("initContainers") or []]
+    return (spec.get("nodeName"), status.get("phase"), containers, init, spec.get("overhead"))
 
 
 class MemberSession:
@@ -65,10 +82,17 @@ class MemberSession:
 
     def start(self) -> None:
         for informer in (self.nodes, self.pods):
-            informer.add_handler(lambda _event: self._on_change())
+            informer.add_handler(self._summary_input_changed)
             informer.on_error(self._record_error)
             self._tasks.start(informer.run(), name=informer.path)
         self._tasks.start(self._probe_forever(), name="probe")
+
+    def _summary_input_changed(self, event: InformerEvent) -> None:
+        """Heartbeats rewrite node status every few seconds; only what summaries read counts."""
+        if event.type == "MODIFIED" and event.old is not None:
+            if summary_input(event.old) == summary_input(event.object):
+                return
+        self._on_change()
 
     async def stop(self) -> None:
         await self._tasks.stop()
