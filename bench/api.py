@@ -8,8 +8,6 @@ Starts its own hub (`navarch up --detach` with the gateway) in a temporary home.
 import asyncio
 import json
 import ssl
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,24 +15,13 @@ from pathlib import Path
 import aiohttp
 import orjson
 import yaml
-from common import mean, percentile, report
+from common import mean, navarch, percentile, report
 
 from shared.natsserver import free_port
 
 OBJECTS = 10_000
 CLIENTS = 8
 WATCH_EVENTS = 500
-REPO = Path(__file__).resolve().parents[1]
-
-
-def navarch(*args: str, home: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", *args, "--home", str(home)],
-        check=True,
-        cwd=REPO,
-        capture_output=True,
-        timeout=180,
-    )
 
 
 def configmap(index: int) -> dict:

@@ -3,6 +3,7 @@
 import json
 import platform
 import statistics
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from shared.natsserver import NatsServer
 
 RESULTS = Path(__file__).resolve().parent / "results"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def navarch(*args: str, home: Path) -> None:
+    """Run the CLI against a bench's private hub home (`up --detach`, `down`)."""
+    subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", *args, "--home", str(home)],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 def percentile(samples: list[float], fraction: float) -> float:

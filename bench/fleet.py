@@ -7,8 +7,6 @@ clusters). Targets on 2 cores: all Ready < 15 s, idle CPU < 5 % of one core over
 import asyncio
 import json
 import ssl
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,24 +14,13 @@ from pathlib import Path
 import aiohttp
 import psutil
 import yaml
-from common import report
+from common import navarch, report
 
 from shared.cli.supervising import read_state
 from shared.natsserver import free_port
 
 CLUSTERS = 100
 IDLE_SECONDS = 60
-REPO = Path(__file__).resolve().parents[1]
-
-
-def navarch(*args: str, home: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", *args, "--home", str(home)],
-        check=True,
-        cwd=REPO,
-        capture_output=True,
-        timeout=300,
-    )
 
 
 async def ready_clusters(home: Path) -> int:

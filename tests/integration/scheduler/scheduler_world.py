@@ -4,7 +4,6 @@ and the seed fleet's Cluster objects as the fleet-manager would write them."""
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,9 +11,10 @@ import yaml
 
 from services.scheduler.resources import CLUSTERS
 from services.scheduler.service import SchedulerService, SchedulerSettings
-from shared.api.cluster import Cluster
+from shared.api.cluster import APIEnablement, Cluster
+from shared.api.simulated_fleet import load_fleet_config
 from shared.bus import Bus
-from shared.quantity import format_quantity, parse_quantity
+from shared.placement.planning import clusters_from_fleet_config
 from shared.runtime.service import ServiceContext
 from shared.settings import NavarchSettings
 from shared.store.errors import NotFoundError
@@ -46,30 +46,13 @@ def load(name: str) -> list[dict[str, Any]]:
 
 
 def seed_clusters() -> dict[str, Cluster]:
-    """As tests/unit/scheduler/test_examples.py builds them: Ready, APIs, capacity."""
-    fleet = yaml.safe_load((EXAMPLES / "seed-fleet.yaml").read_text())
-    clusters: dict[str, Cluster] = {}
-    for entry in fleet["clusters"]:
-        totals: dict[str, Decimal] = {}
-        for group in entry["nodes"]:
-            for resource, text in group["capacity"].items():
-                totals[resource] = (
-                    totals.get(resource, Decimal(0)) + parse_quantity(str(text)) * group["count"]
-                )
-        allocatable = {
-            name: format_quantity(value, fmt="BinarySI" if name == "memory" else "DecimalSI")
-            for name, value in totals.items()
-        }
-        clusters[entry["name"]] = simple_cluster(
-            entry["name"],
-            labels=dict(entry.get("labels") or {}),
-            region=entry["region"],
-            zone=entry["zone"],
-            provider=entry["provider"],
-            taints=entry.get("taints", []),
-            allocatable=allocatable,
-        )
-    return clusters
+    """Each simulated cluster as the fleet-manager reports it: Ready, APIs, capacity, GPUs."""
+    fleet = load_fleet_config(EXAMPLES / "seed-fleet.yaml")
+    enablements = [APIEnablement.model_validate(item) for item in ENABLED]
+    return {
+        cluster.name: cluster
+        for cluster in clusters_from_fleet_config(fleet, enablements=enablements)
+    }
 
 
 def simple_cluster(

@@ -1,6 +1,5 @@
 """The Kurator article examples, placed on the simulated seed fleet: outcomes of README.md."""
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -8,7 +7,7 @@ import pytest
 import yaml
 
 from shared.api.binding import ObjectReference
-from shared.api.cluster import Cluster
+from shared.api.cluster import APIEnablement, Cluster
 from shared.api.propagation import (
     DistributionPolicy,
     Placement,
@@ -20,10 +19,11 @@ from shared.api.propagation import (
     validate_placement_extras,
     validate_propagation_spec,
 )
+from shared.api.simulated_fleet import load_fleet_config
 from shared.placement.estimating import ResourceTemplate, interpret_replicas
 from shared.placement.matching import select_policy
 from shared.placement.placing import PlacementResult, place
-from shared.quantity import format_quantity, parse_quantity
+from shared.placement.planning import clusters_from_fleet_config
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 ENABLED = [
@@ -50,43 +50,13 @@ def load(name: str) -> list[dict[str, Any]]:
 
 
 def seed_clusters() -> dict[str, Cluster]:
-    """Each simulated cluster as the fleet-manager will report it: Ready, APIs, capacity."""
-    fleet = yaml.safe_load((EXAMPLES / "seed-fleet.yaml").read_text())
-    clusters: dict[str, Cluster] = {}
-    for entry in fleet["clusters"]:
-        totals: dict[str, Decimal] = {}
-        products = set()
-        for group in entry["nodes"]:
-            for resource, text in group["capacity"].items():
-                totals[resource] = (
-                    totals.get(resource, Decimal(0)) + parse_quantity(str(text)) * group["count"]
-                )
-            if "nvidia.com/gpu" in group["capacity"]:
-                products.add(group.get("labels", {}).get("nvidia.com/gpu.product"))
-        labels = dict(entry.get("labels") or {})
-        if len(products) == 1 and None not in products:
-            labels["nvidia.com/gpu.product"] = products.pop()
-        allocatable = {
-            name: format_quantity(value, fmt="BinarySI" if name == "memory" else "DecimalSI")
-            for name, value in totals.items()
-        }
-        clusters[entry["name"]] = Cluster.model_validate(
-            {
-                "metadata": {"name": entry["name"], "labels": labels},
-                "spec": {
-                    "region": entry["region"],
-                    "zones": [entry["zone"]],
-                    "provider": entry["provider"],
-                    "taints": entry.get("taints", []),
-                },
-                "status": {
-                    "conditions": [{"type": "Ready", "status": "True"}],
-                    "apiEnablements": ENABLED,
-                    "resourceSummary": {"allocatable": allocatable},
-                },
-            }
-        )
-    return clusters
+    """Each simulated cluster as the fleet-manager reports it: Ready, APIs, capacity, GPUs."""
+    fleet = load_fleet_config(EXAMPLES / "seed-fleet.yaml")
+    enablements = [APIEnablement.model_validate(item) for item in ENABLED]
+    return {
+        cluster.name: cluster
+        for cluster in clusters_from_fleet_config(fleet, enablements=enablements)
+    }
 
 
 CLUSTERS = seed_clusters()
