@@ -1,12 +1,16 @@
 """Propagation: bindings → objects in every member, Ready, drift repair, cold start.
 
-Scaled down to fit 3 minutes on 2 cores (the counts used are in the JSON): the issue asks
-for 1,000 x 10 and a 5,000 x 2 cold start.
+The issue's sizes (the counts used are in the JSON): 1,000 Deployments x 10 clusters and a
+5,000 x 2 cold start, in under 3 minutes on 2 cores.
 
-* DEPLOYMENTS x CLUSTERS (1 replica per cluster): p50/p99 from the binding
-  written to the object applied in every target member (its Work says Applied=True, written
-  right after the member answered the apply), and to the hub template reporting every
-  replica Ready (aggregated status); member applies per second over that phase;
+* DEPLOYMENTS x CLUSTERS (1 replica per cluster), spread over NAMESPACES namespaces:
+  - paced: the first PACED bindings written at PACED_BINDINGS_PER_S (x CLUSTERS = 100
+    member applies/s, the issue's operating point): p50/p99 from the binding written to
+    the object applied in every target member (its Work says Applied=True, written right
+    after the member answered the apply), and to the hub template reporting every replica
+    Ready (aggregated status);
+  - burst: the rest written at once: member applies per second until every one is
+    applied, and the same latencies under that backlog (`burst_*`);
 * drift repair: a member object's image changed behind Navarch's back → reverted;
 * cold start: COLD_DEPLOYMENTS x 2 clusters already bound (0 replicas: objects, not
   pods), override-engine started cold, time until every member object exists.
@@ -40,13 +44,15 @@ from shared.store.encryption import SecretEncryption, load_or_create_key
 from shared.store.jetstream import JetStreamBackend
 from shared.store.objects import Object, ObjectStore
 
-DEPLOYMENTS = 300
+DEPLOYMENTS = int(os.environ.get("BENCH_DEPLOYMENTS", "400"))
 CLUSTERS = 10
-COLD_DEPLOYMENTS = 1_000
+PACED = min(DEPLOYMENTS // 2, 200)
+PACED_BINDINGS_PER_S = 10.0
+COLD_DEPLOYMENTS = int(os.environ.get("BENCH_COLD_DEPLOYMENTS", "5000"))
 COLD_CLUSTERS = 2
+NAMESPACES = 10
 DRIFT_SAMPLES = 60
 WRITERS = 32
-NAMESPACE = "bench"
 ATTACHED_LABEL = "navarch.dev/attached-cluster"
 TEMPLATES = resource_for("apps/v1", "Deployment")
 BINDINGS = resource_for("work.karmada.io/v1alpha2", "ResourceBinding")
@@ -120,11 +126,15 @@ async def serve_members(names: list[str], pods: int, out: Path) -> None:
 # ---- hub side -------------------------------------------------------------------------------
 
 
-def deployment(name: str, replicas: int) -> Object:
+def namespace_of(index: int) -> str:
+    return f"bench-{index % NAMESPACES}"
+
+
+def deployment(name: str, replicas: int, namespace: str) -> Object:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"app": name}},
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": {"app": name}},
@@ -141,12 +151,12 @@ def binding_for(template: Object, clusters: list[str], per_cluster: int) -> Obje
     return {
         "apiVersion": "work.karmada.io/v1alpha2",
         "kind": "ResourceBinding",
-        "metadata": {"name": f"{metadata['name']}-deployment", "namespace": NAMESPACE},
+        "metadata": {"name": f"{metadata['name']}-deployment", "namespace": metadata["namespace"]},
         "spec": {
             "resource": {
                 "apiVersion": "apps/v1",
                 "kind": "Deployment",
-                "namespace": NAMESPACE,
+                "namespace": metadata["namespace"],
                 "name": metadata["name"],
                 "uid": metadata["uid"],
                 "resourceVersion": metadata["resourceVersion"],
@@ -281,8 +291,8 @@ async def drift_repair(kubeconfigs: dict[str, Object], names: list[str]) -> list
 
     async def one(_: int) -> None:
         cluster = rng.choice(names)
-        name = f"app-{rng.randrange(DEPLOYMENTS):04d}"
-        path = f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments/{name}"
+        index = rng.randrange(DEPLOYMENTS)
+        path = f"/apis/apps/v1/namespaces/{namespace_of(index)}/deployments/app-{index:04d}"
         patch = {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "x:1"}]}}}}
         client = clients[cluster]
         await client.request(
@@ -303,12 +313,44 @@ async def drift_repair(kubeconfigs: dict[str, Object], names: list[str]) -> list
     return samples
 
 
+async def paced(count: int, rate: float, operation: Any) -> None:
+    """`operation(i)` started at `rate` per second, each on its own (a slow one delays none)."""
+    began = time.perf_counter()
+    pending = []
+    for index in range(count):
+        delay = began + index / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        pending.append(asyncio.ensure_future(operation(index)))
+    await asyncio.gather(*pending)
+
+
+def latencies(
+    figures: dict[str, float | int | str],
+    prefix: str,
+    names: list[str],
+    written_at: dict[str, float],
+    watcher: Watcher,
+) -> None:
+    present = [(watcher.present_at[n] - written_at[n]) * 1000 for n in names]
+    ready = [
+        (watcher.ready_at[n.removesuffix("-deployment")] - written_at[n]) * 1000 for n in names
+    ]
+    figures[f"{prefix}apply_to_present_p50_ms"] = percentile(present, 0.5)
+    figures[f"{prefix}apply_to_present_p99_ms"] = percentile(present, 0.99)
+    figures[f"{prefix}apply_to_ready_p50_ms"] = percentile(ready, 0.5)
+    figures[f"{prefix}apply_to_ready_p99_ms"] = percentile(ready, 0.99)
+
+
 async def main() -> None:
     assert TEMPLATES is not None and BINDINGS is not None
+    bench_began = time.perf_counter()
     figures: dict[str, float | int | str] = {
         "deployments": DEPLOYMENTS,
         "clusters": CLUSTERS,
         "replicas_per_cluster": 1,
+        "paced_bindings": PACED,
+        "paced_member_applies_per_s": PACED_BINDINGS_PER_S * CLUSTERS,
         "cold_deployments": COLD_DEPLOYMENTS,
         "cold_clusters": COLD_CLUSTERS,
     }
@@ -334,12 +376,11 @@ async def main() -> None:
             )
             for name in names:
                 await attach(store, name, kubeconfigs[name])
-            templates: list[Object] = []
+            templates: list[Object] = [{}] * DEPLOYMENTS
 
             async def create_template(index: int) -> None:
-                templates.append(
-                    await store.create(TEMPLATES, deployment(f"app-{index:04d}", CLUSTERS))
-                )
+                body = deployment(f"app-{index:04d}", CLUSTERS, namespace_of(index))
+                templates[index] = await store.create(TEMPLATES, body)
 
             await concurrently(DEPLOYMENTS, create_template)
             engine = start_engine(server.url, "hot", home)
@@ -355,29 +396,29 @@ async def main() -> None:
                 written_at: dict[str, float] = {}
                 for template in templates:
                     watcher.expected_ready[template["metadata"]["name"]] = CLUSTERS
+                bindings = [binding_for(t, names, 1) for t in templates]
+                binding_names = [b["metadata"]["name"] for b in bindings]
 
                 async def write_binding(index: int) -> None:
-                    binding = binding_for(templates[index], names, 1)
-                    written_at[binding["metadata"]["name"]] = time.perf_counter()
-                    await store.create(BINDINGS, binding)
+                    written_at[binding_names[index]] = time.perf_counter()
+                    await store.create(BINDINGS, bindings[index])
+
+                await paced(PACED, PACED_BINDINGS_PER_S, write_binding)
+                first = binding_names[:PACED]
+                await until(lambda: all(n in watcher.present_at for n in first), timeout=60)
+                await until(
+                    lambda: all(n.removesuffix("-deployment") in watcher.ready_at for n in first),
+                    timeout=60,
+                )
+                latencies(figures, "", first, written_at, watcher)
 
                 began = time.perf_counter()
-                await concurrently(DEPLOYMENTS, write_binding)
+                await concurrently(DEPLOYMENTS - PACED, lambda i: write_binding(PACED + i))
                 await until(lambda: len(watcher.present_at) == DEPLOYMENTS, timeout=150)
                 applied_s = time.perf_counter() - began
+                figures["member_applies_per_s"] = (DEPLOYMENTS - PACED) * CLUSTERS / applied_s
                 await until(lambda: len(watcher.ready_at) == DEPLOYMENTS, timeout=150)
-                present = [
-                    (at - written_at[name]) * 1000 for name, at in watcher.present_at.items()
-                ]
-                ready = [
-                    (at - written_at[f"{name}-deployment"]) * 1000
-                    for name, at in watcher.ready_at.items()
-                ]
-                figures["apply_to_present_p50_ms"] = percentile(present, 0.5)
-                figures["apply_to_present_p99_ms"] = percentile(present, 0.99)
-                figures["apply_to_ready_p50_ms"] = percentile(ready, 0.5)
-                figures["apply_to_ready_p99_ms"] = percentile(ready, 0.99)
-                figures["member_applies_per_s"] = DEPLOYMENTS * CLUSTERS / applied_s
+                latencies(figures, "burst_", binding_names[PACED:], written_at, watcher)
                 drift = await drift_repair(kubeconfigs, names)
                 figures["drift_repair_p50_ms"] = percentile(drift, 0.5)
                 figures["drift_repair_p99_ms"] = percentile(drift, 0.99)
@@ -393,7 +434,8 @@ async def main() -> None:
                 await attach(cold, name, kubeconfigs[name])
 
             async def bound(index: int) -> None:
-                template = await cold.create(TEMPLATES, deployment(f"cold-{index:04d}", 0))
+                body = deployment(f"cold-{index:04d}", 0, namespace_of(index))
+                template = await cold.create(TEMPLATES, body)
                 await cold.create(BINDINGS, binding_for(template, cold_names, 0))
 
             await concurrently(COLD_DEPLOYMENTS, bound)
@@ -403,7 +445,9 @@ async def main() -> None:
             engine = start_engine(server.url, "cold", home)
             try:
                 await until(lambda: len(watcher.present_at) == COLD_DEPLOYMENTS, timeout=170)
-                figures["cold_start_s"] = time.perf_counter() - began
+                figures["cold_start_5k_s" if COLD_DEPLOYMENTS == 5_000 else "cold_start_s"] = (
+                    time.perf_counter() - began
+                )
             finally:
                 task.cancel()
                 stop(engine)
@@ -412,11 +456,18 @@ async def main() -> None:
             assert members.stdin is not None
             members.stdin.close()
             members.wait(timeout=30)
+    figures["bench_s"] = time.perf_counter() - bench_began
     report("propagation", figures)
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--serve-members":
-        asyncio.run(serve_members(sys.argv[3:], DEPLOYMENTS, Path(sys.argv[2])))
+        serving = serve_members(sys.argv[3:], DEPLOYMENTS, Path(sys.argv[2]))
+        if profile := os.environ.get("NAVARCH_BENCH_PROFILE"):
+            import cProfile
+
+            cProfile.run("asyncio.run(serving)", f"{profile}-members.prof")
+        else:
+            asyncio.run(serving)
     else:
         asyncio.run(main())

@@ -1,13 +1,15 @@
-"""Watching what Navarch put into one member: an informer per kind, on Navarch's label only.
+"""Watching the member's objects of every kind Navarch propagates there: one informer per kind.
 
 Every change to a propagated object (someone scaled it, changed its image, deleted it, or
 its controller wrote status) reaches the member's work queue as the binding that owns it,
 and the reconcile there decides whether a field Navarch owns has drifted. The caches are
-also where status aggregation reads member status from.
+also where status aggregation reads member status from, and, as Karmada's member informers
+are, they hold the kind's other objects too: whether a name is free, or taken by an object
+Navarch did not create, is known without a GET before every apply.
 """
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 from services.override_engine.syncing import collection_path
 from services.override_engine.works import (
@@ -25,52 +27,49 @@ from shared.runtime.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 
-SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
 Listener = Callable[[ResourceType, InformerEvent], None]
-
-
-class SelectedMember(MemberClient):
-    """The member's API with Navarch's label selector on every GET and watch, so informers
-    list and watch only the objects Navarch created."""
-
-    def __init__(self, member: MemberClient, *, selector: str, timeout: float) -> None:
-        super().__init__(member.api, timeout=timeout)
-        self._selector = selector
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: list[tuple[str, str]] | None = None,
-        body: object = None,
-        content_type: str = "application/json",
-    ) -> Object:
-        if method == "GET":
-            query = [*(query or []), ("labelSelector", self._selector)]
-        return await super().request(
-            method, path, query=query, body=body, content_type=content_type
-        )
-
-    def watch(
-        self,
-        path: str,
-        *,
-        resource_version: str,
-        timeout_seconds: int = 300,
-        query: list[tuple[str, str]] | None = None,
-    ) -> AsyncIterator[Object]:
-        return super().watch(
-            path,
-            resource_version=resource_version,
-            timeout_seconds=timeout_seconds,
-            query=[*(query or []), ("labelSelector", self._selector)],
-        )
+SyncListener = Callable[[ResourceType], None]
 
 
 def owning_binding(obj: Object) -> BindingKey | None:
     annotations = (obj.get("metadata") or {}).get("annotations") or {}
     return BindingKey.parse(str(annotations.get(BINDING_ANNOTATION, "")))
+
+
+def navarchs(obj: Object | None) -> bool:
+    """The object carries Navarch's label (Navarch created it)."""
+    if obj is None:
+        return False
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    return labels.get(MANAGED_BY_LABEL) == MANAGED_BY_VALUE
+
+
+def owner_of(event: InformerEvent) -> BindingKey | None:
+    """The binding a change concerns: the owner of Navarch's object before or after it."""
+    for obj in (event.object, event.old):
+        if navarchs(obj):
+            owner = owning_binding(obj)  # type: ignore[arg-type]
+            if owner is not None:
+                return owner
+    return None
+
+
+_SERVER_FIELDS = ("resourceVersion", "managedFields")
+
+
+def only_status_changed(event: InformerEvent) -> bool:
+    """Only the member's status (or server bookkeeping) changed: nothing Navarch owns."""
+    old, new = event.old, event.object
+    if event.type != "MODIFIED" or old is None:
+        return False
+    if any(old.get(k) != new.get(k) for k in (old.keys() | new.keys()) - {"metadata", "status"}):
+        return False
+    old_meta, new_meta = old.get("metadata") or {}, new.get("metadata") or {}
+    return all(
+        old_meta.get(k) == new_meta.get(k)
+        for k in old_meta.keys() | new_meta.keys()
+        if k not in _SERVER_FIELDS
+    )
 
 
 class MemberWatches:
@@ -82,14 +81,16 @@ class MemberWatches:
         *,
         cluster: str,
         listener: Listener,
+        on_synced: SyncListener,
         on_error: Callable[[MemberError], None],
         timeout: float,
         watch_timeout_s: int,
         retry_s: float,
     ) -> None:
-        self._view = SelectedMember(member, selector=SELECTOR, timeout=timeout)
+        self._member = member
         self._cluster = cluster
         self._listener = listener
+        self._on_synced = on_synced
         self._on_error = on_error
         self._watch_timeout_s = watch_timeout_s
         self._retry_s = retry_s
@@ -102,25 +103,26 @@ class MemberWatches:
         informer = self._informers.get(resource)
         if informer is None:
             informer = MemberInformer(
-                self._view,
+                self._member,
                 path=collection_path(resource),
                 retry_delay=self._retry_s,
                 watch_timeout_s=self._watch_timeout_s,
             )
             informer.add_handler(lambda event: self._observe(resource, event))
             informer.on_error(self._on_error)
+            informer.on_synced(lambda: self._on_synced(resource))
             self._informers[resource] = informer
             self._tasks.start(informer.run(), name=resource.plural)
         return informer
 
     def _observe(self, resource: ResourceType, event: InformerEvent) -> None:
-        """Keep the binding index true, then tell the session."""
+        """Keep the binding index (Navarch's objects only) true, then tell the session."""
         entry = (resource, ManifestId.of(event.object))
         for obj in (event.old, event.object):
             owner = owning_binding(obj) if obj is not None else None
             if owner is not None:
                 self._by_binding.get(owner, set()).discard(entry)
-        owner = owning_binding(event.object)
+        owner = owning_binding(event.object) if navarchs(event.object) else None
         if owner is not None and event.type != "DELETED":
             self._by_binding.setdefault(owner, set()).add(entry)
         self._listener(resource, event)
@@ -128,12 +130,18 @@ class MemberWatches:
     def synced(self, resource: ResourceType) -> bool:
         return self.informer(resource).synced
 
-    def live(self, resource: ResourceType, identity: ManifestId) -> Object | None:
-        """The cached member object (None: absent, or the kind's informer not synced yet)."""
+    def existing(self, resource: ResourceType, identity: ManifestId) -> Object | None:
+        """The cached member object of that name, Navarch's or not (None: absent, or the
+        kind's informer not synced yet)."""
         informer = self._informers.get(resource)
         if informer is None:
             return None
         return informer.get(identity.namespace or None, identity.name)
+
+    def live(self, resource: ResourceType, identity: ManifestId) -> Object | None:
+        """The cached member object when Navarch created it (None otherwise)."""
+        found = self.existing(resource, identity)
+        return found if navarchs(found) else None
 
     def owned_by(self, binding: BindingKey) -> list[tuple[ResourceType, Object]]:
         """Every cached object whose binding annotation names `binding`."""

@@ -4,13 +4,22 @@ Every member has a separate ReconcileRunner (own workers, own per-key backoff) a
 request a timeout, so a member that is slow, failing or gone only delays its own queue.
 The session asks the hub side (`Hub`) what a binding should look like here, applies or
 removes it, and reports back; it never writes hub objects itself.
+
+What the member holds is read from the session's informers, never fetched per object: an
+unchanged object costs no request, a changed or missing one exactly one apply. Work that
+needs a cache that has not listed yet is parked and resumes when it has (no polling).
 """
 
 import logging
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from services.override_engine.drift import MemberWatches, owning_binding
+from services.override_engine.drift import (
+    MemberWatches,
+    only_status_changed,
+    owner_of,
+    owning_binding,
+)
 from services.override_engine.settings import OverrideEngineSettings
 from services.override_engine.syncing import (
     DEPENDENCY_ANNOTATION,
@@ -18,7 +27,6 @@ from services.override_engine.syncing import (
     drifted,
     ensure_namespace,
     navarch_created,
-    object_path,
     resource_for,
     retain_member_fields,
     server_side_apply,
@@ -32,7 +40,6 @@ from shared.runtime.reconciling import ReconcileRunner, Requeue
 log = logging.getLogger(__name__)
 
 PlanAction = Literal["apply", "keep", "remove", "wait"]
-UNSYNCED_RETRY_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,10 @@ class Plan:
     error: str = ""
     overwrite: bool = False
     """The binding's conflictResolution is Overwrite: adopt objects Navarch did not create."""
+
+
+WAIT = Plan("wait")
+"""Hub caches are not listed yet: the hub enqueues the binding again once they are."""
 
 
 def _revision(obj: Object) -> int:
@@ -96,6 +107,7 @@ class MemberSession:
         self._settings = settings
         self._namespaces: set[str] = set()
         self._applied: dict[tuple[str, ManifestId], Object] = {}
+        self._parked: set[BindingKey] = set()
         self.applies = 0
         self.deletes = 0
         self.last_error: MemberError | None = None
@@ -103,6 +115,7 @@ class MemberSession:
             client,
             cluster=cluster,
             listener=self._member_event,
+            on_synced=self._watch_synced,
             on_error=self._watch_failed,
             timeout=settings.request_timeout_s,
             watch_timeout_s=settings.watch_timeout_s,
@@ -126,16 +139,43 @@ class MemberSession:
     def enqueue(self, binding: BindingKey) -> None:
         self.runner.enqueue(binding)
 
+    def _resume_parked(self) -> None:
+        parked, self._parked = self._parked, set()
+        for binding in parked:
+            self.runner.enqueue(binding)
+
+    def _watch_synced(self, _resource: ResourceType) -> None:
+        self.last_error = None
+        self._resume_parked()
+
     def _watch_failed(self, error: MemberError) -> None:
+        """Parked work looks once when the member starts failing (its Work says so); the
+        informer's retries do not wake it again until the cache lists."""
+        first = self.last_error is None
         self.last_error = error
+        if first:
+            self._resume_parked()
 
     def _member_event(self, resource: ResourceType, event: InformerEvent) -> None:
-        """A propagated object changed in the member: its binding looks again (drift, status)."""
+        """A propagated object changed in the member: its binding looks again (drift) unless
+        only the member's status changed, and the hub re-aggregates status."""
         self.last_error = None
-        owner = owning_binding(event.object)
+        owner = owner_of(event)
         if owner is not None:
-            self.runner.enqueue(owner)
+            if not only_status_changed(event) and not self._own_echo(resource, event):
+                self.runner.enqueue(owner)
             self._hub.member_changed(owner)
+
+    def _own_echo(self, resource: ResourceType, event: InformerEvent) -> bool:
+        """The event shows exactly what this session's last apply answered: nothing to do."""
+        if event.type == "DELETED":
+            return False
+        slot = (resource.group_resource, ManifestId.of(event.object))
+        applied = self._applied.get(slot)
+        if applied is None or _revision(applied) != _revision(event.object):
+            return False
+        del self._applied[slot]
+        return True
 
     def live(self, identity: ManifestId) -> Object | None:
         resource = resource_for(identity.api_version, identity.kind)
@@ -144,7 +184,7 @@ class MemberSession:
     async def reconcile(self, binding: BindingKey) -> Requeue | None:
         plan = self._hub.plan(binding, self.cluster)
         if plan.action == "wait":
-            return Requeue(after=UNSYNCED_RETRY_S)
+            return None
         if plan.action == "keep":
             self._hub.member_changed(binding)
             return None
@@ -169,14 +209,9 @@ class MemberSession:
             if not self.watches.synced(resource):
                 if self.last_error is not None:
                     await self._record_failure(binding, plan, self.last_error)
-                return Requeue(after=UNSYNCED_RETRY_S)
+                self._parked.add(binding)
+                return None
             live = self._freshest(resource, identity)
-            if live is None:
-                try:
-                    live = await self._unlabelled(resource, identity)
-                except MemberError as error:
-                    await self._record_failure(binding, plan, error)
-                    raise
             if live is not None and not navarch_created(live) and not plan.overwrite:
                 problems.append(
                     f"{identity.kind} {identity.namespace}/{identity.name} already exists in "
@@ -202,9 +237,10 @@ class MemberSession:
         return None
 
     def _freshest(self, resource: ResourceType, identity: ManifestId) -> Object | None:
-        """The watch cache, unless this session's own apply answered with a newer copy
-        (the watch event is still on its way): no second apply of the same change."""
-        cached = self.watches.live(resource, identity)
+        """The watch cache (any object of that name, Navarch's or not), unless this
+        session's own apply answered with a newer copy (the watch event is still on its
+        way): no second apply of the same change."""
+        cached = self.watches.existing(resource, identity)
         slot = (resource.group_resource, identity)
         applied = self._applied.get(slot)
         if applied is None:
@@ -213,17 +249,6 @@ class MemberSession:
             del self._applied[slot]
             return cached
         return applied
-
-    async def _unlabelled(self, resource: ResourceType, identity: ManifestId) -> Object | None:
-        """The watches see only Navarch's objects: before creating, look for one of the
-        same name that someone else made (it must not be adopted silently)."""
-        path = object_path(resource, identity.namespace, identity.name)
-        try:
-            return await self.client.request("GET", path)
-        except MemberError as error:
-            if error.status == 404:
-                return None
-            raise
 
     async def _server_side_apply(
         self, resource: ResourceType, identity: ManifestId, desired: Object
@@ -268,7 +293,8 @@ class MemberSession:
             wanted[ManifestId.of(obj)] = resource
         for identity, resource in wanted.items():
             if not self.watches.synced(resource):
-                return Requeue(after=UNSYNCED_RETRY_S)
+                self._parked.add(binding)
+                return None
             live = self.watches.live(resource, identity)
             if live is None or not navarch_created(live):
                 continue

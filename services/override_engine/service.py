@@ -8,17 +8,23 @@ Three hub-side runners and one runner per member:
 - member/<cluster>: render + server-side apply, drift repair and removal (members.py).
 Everything is rebuilt from the store and the members' lists on start: nothing is written
 unless what the store or a member holds differs from what it should be.
+
+Hub writes never read the store first: each is compared with, and compare-and-set against,
+the freshest copy the engine has (its informer's, or the answer to its own last write while
+the informer has not caught up). Work that needs a cache still listing is parked and
+resumed when it has listed.
 """
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from services.override_engine.aggregating import aggregated_item, template_status
-from services.override_engine.members import MemberSession, Plan
+from services.override_engine.members import WAIT, MemberSession, Plan
 from services.override_engine.removal import (
     clusters_to_visit,
     is_deleting,
@@ -58,7 +64,7 @@ from shared.api.overrides import (
 from shared.api.resources import ResourceType
 from shared.members.client import MemberClient, MemberError, decode_secret_value
 from shared.overriding.rendering import RenderError, policy_priority, render
-from shared.runtime.informing import Informer, InformerEvent
+from shared.runtime.informing import Informer, InformerEvent, key_of
 from shared.runtime.reconciling import ReconcileRunner, Requeue
 from shared.runtime.service import Service, ServiceContext
 from shared.store.errors import AlreadyExistsError, ConflictError, NotFoundError
@@ -97,6 +103,13 @@ def _fingerprint(*parts: Any) -> bytes:
     return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
 
 
+def _revision(obj: Object) -> int:
+    try:
+        return int(obj["metadata"].get("resourceVersion") or 0)
+    except ValueError:
+        return 0
+
+
 def _targets(binding: Object, cluster: str) -> bool:
     spec = binding.get("spec") or {}
     return any(t.get("name") == cluster for t in spec.get("clusters") or []) or any(
@@ -121,6 +134,9 @@ class OverrideEngine(Service):
         self._policy_epoch = 0
         self._policies: tuple[int, list[ClusterOverridePolicy], list[Any]] | None = None
         self._cluster_prints: dict[str, bytes] = {}
+        self._written: dict[tuple[str, str, str], Object] = {}
+        self._status_written_at: dict[BindingKey, float] = {}
+        self._waiting: dict[str, set[tuple[BindingKey, str]]] = {}
 
     @property
     def context(self) -> ServiceContext:
@@ -172,7 +188,40 @@ class OverrideEngine(Service):
             informer = self.context.informer(resource)
             informer.add_handler(lambda event: self._template_changed(resource, event))
             self._templates[resource.group_resource] = informer
+            self.context.tasks.start(
+                self._resume_when_synced(resource, informer),
+                name=f"resume/{resource.group_resource}",
+            )
         return informer
+
+    def _wait_for(self, resource: ResourceType, binding: BindingKey, cluster: str) -> Plan:
+        """Park (binding, cluster) until the kind's hub informer has listed."""
+        self._waiting.setdefault(resource.group_resource, set()).add((binding, cluster))
+        return WAIT
+
+    async def _resume_when_synced(self, resource: ResourceType, informer: Informer) -> None:
+        await informer.wait_synced()
+        for binding, cluster in self._waiting.pop(resource.group_resource, set()):
+            session = self.sessions.get(cluster)
+            if session is not None:
+                session.enqueue(binding)
+
+    def _fresher(self, resource: ResourceType, cached: Object | None) -> Object | None:
+        """The informer's copy, or the engine's own last write of it while the informer
+        has not caught up with that write yet (gone from the informer: gone)."""
+        if cached is None:
+            return None
+        slot = (resource.group_resource, *key_of(cached))
+        written = self._written.get(slot)
+        if written is None:
+            return cached
+        if _revision(cached) >= _revision(written):
+            del self._written[slot]
+            return cached
+        return written
+
+    def _remember(self, resource: ResourceType, written: Object) -> None:
+        self._written[(resource.group_resource, *key_of(written))] = written
 
     def _binding_changed(self, kind: str, event: InformerEvent) -> None:
         namespace, name = event.key
@@ -230,7 +279,7 @@ class OverrideEngine(Service):
             self.binding_runner.enqueue(key)
         else:
             self._index_work(key, cluster, event.object)
-        self.status_runner.enqueue(key, after=self.settings.status_delay_s)
+        self._status_later(key)
 
     def _index_work(self, key: BindingKey, cluster: str, work: Object) -> None:
         self._work_clusters.setdefault(key, set()).add(cluster)
@@ -292,7 +341,8 @@ class OverrideEngine(Service):
     # ---- hub state ---------------------------------------------------------------------
 
     def binding(self, key: BindingKey) -> Object | None:
-        return self.bindings[key.kind].get(key.namespace or None, key.name)
+        cached = self.bindings[key.kind].get(key.namespace or None, key.name)
+        return self._fresher(BINDING_TYPES[key.kind], cached)
 
     def _spec(self, key: BindingKey, binding: Object) -> ResourceBindingSpec:
         revision = binding["metadata"].get("resourceVersion", "")
@@ -364,16 +414,17 @@ class OverrideEngine(Service):
             return Plan("apply", error=f"{ref.api_version}/{ref.kind} is not a known kind")
         informer = self._template_informer(resource)
         if not informer.synced:
-            return Plan("wait")
+            return self._wait_for(resource, binding, cluster)
         template = informer.get(ref.namespace or None, ref.name)
         if template is None or is_deleting(template):
             return Plan("keep")
         deps: list[Object] = []
         if spec.propagate_deps:
             for identity in dependencies(template):
-                dep_informer = self._template_informer(_resource("v1", identity.kind))
+                dep_type = _resource("v1", identity.kind)
+                dep_informer = self._template_informer(dep_type)
                 if not dep_informer.synced:
-                    return Plan("wait")
+                    return self._wait_for(dep_type, binding, cluster)
                 found = dep_informer.get(identity.namespace or None, identity.name)
                 if found is not None:
                     deps.append(found)
@@ -464,7 +515,7 @@ class OverrideEngine(Service):
             except AlreadyExistsError:
                 written = await store.update(WORKS_WRITE, desired)
         else:
-            written = await store.update(WORKS_WRITE, desired)
+            written = await store.update(WORKS_WRITE, desired, current=existing)
         self._works_written[(namespace, desired["metadata"]["name"])] = written
         self._index_work(binding, cluster, written)
         await self.context.bus.publish(
@@ -498,7 +549,7 @@ class OverrideEngine(Service):
         return bool(self._dependency_users.get((cluster, identity), set()) - {besides})
 
     def member_changed(self, binding: BindingKey) -> None:
-        self.status_runner.enqueue(binding, after=self.settings.status_delay_s)
+        self._status_later(binding)
         if is_deleting(self.binding(binding)):
             self.binding_runner.enqueue(binding)
 
@@ -526,7 +577,9 @@ class OverrideEngine(Service):
             updated = with_finalizer(raw)
             if updated is not None:
                 try:
-                    await self.context.store.update(resource, updated)
+                    self._remember(
+                        resource, await self.context.store.update(resource, updated, current=raw)
+                    )
                 except ConflictError:
                     return Requeue(after=STATUS_CONFLICT_RETRY_S)
                 except NotFoundError:
@@ -541,7 +594,7 @@ class OverrideEngine(Service):
             updated = without_finalizer(raw)
             if updated is not None:
                 try:
-                    await self.context.store.update(resource, updated)
+                    await self.context.store.update(resource, updated, current=raw)
                 except ConflictError:
                     return Requeue(after=STATUS_CONFLICT_RETRY_S)
                 except NotFoundError:
@@ -551,14 +604,24 @@ class OverrideEngine(Service):
         if raw is None:
             self._specs.pop(key, None)
             return None
-        self.status_runner.enqueue(key, after=self.settings.status_delay_s)
+        self._status_later(key)
         return None
 
     # ---- status ------------------------------------------------------------------------
 
+    def _status_later(self, key: BindingKey) -> None:
+        """Coalesce: changes within `status_delay_s` make one write, and a binding's status
+        is written at most once per `status_interval_s` while its members keep changing."""
+        delay = self.settings.status_delay_s
+        last = self._status_written_at.get(key)
+        if last is not None:
+            delay = max(delay, last + self.settings.status_interval_s - time.monotonic())
+        self.status_runner.enqueue(key, after=delay)
+
     async def reconcile_status(self, key: BindingKey) -> Requeue | None:
         raw = self.binding(key)
         if raw is None or is_deleting(raw):
+            self._status_written_at.pop(key, None)
             return None
         spec = self._spec(key, raw)
         ref = spec.resource
@@ -582,10 +645,13 @@ class OverrideEngine(Service):
         status = dict(raw.get("status") or {})
         if status.get("aggregatedStatus") != items:
             status["aggregatedStatus"] = items
+            resource = BINDING_TYPES[key.kind]
             try:
-                await self.context.store.update_status(
-                    BINDING_TYPES[key.kind], dict(raw, status=status)
+                written = await self.context.store.update_status(
+                    resource, dict(raw, status=status), current=raw
                 )
+                self._remember(resource, written)
+                self._status_written_at[key] = time.monotonic()
             except ConflictError:
                 return Requeue(after=STATUS_CONFLICT_RETRY_S)
             except NotFoundError:
@@ -598,14 +664,18 @@ class OverrideEngine(Service):
         resource = resource_for(api_version, kind)
         if resource is None:
             return None
-        template = self._template_informer(resource).get(identity.namespace or None, identity.name)
+        cached = self._template_informer(resource).get(identity.namespace or None, identity.name)
+        template = self._fresher(resource, cached)
         if template is None or is_deleting(template):
             return None
         summed = template_status(kind, items, current=template.get("status"))
         if summed is None or summed == template.get("status"):
             return None
         try:
-            await self.context.store.update_status(resource, dict(template, status=summed))
+            written = await self.context.store.update_status(
+                resource, dict(template, status=summed), current=template
+            )
+            self._remember(resource, written)
         except ConflictError:
             return Requeue(after=STATUS_CONFLICT_RETRY_S)
         except NotFoundError:

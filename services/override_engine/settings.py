@@ -19,6 +19,11 @@ class OverrideEngineSettings(BaseSettings):
     status_delay_s: float = Field(
         default=0.1, ge=0, description="status changes coalesced for this long before a write"
     )
+    status_interval_s: float = Field(
+        default=0.5,
+        ge=0,
+        description="shortest time between two status writes of one binding while it changes",
+    )
     watch_timeout_s: int = Field(
         default=300, ge=1, description="server timeout of one member watch request"
     )

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[InformerEvent], None]
 ErrorHandler = Callable[[MemberError], None]
+SyncHandler = Callable[[], None]
 
 
 class MemberInformer:
@@ -35,6 +36,7 @@ class MemberInformer:
         self._cache: dict[ObjectKey, Object] = {}
         self._handlers: list[Handler] = []
         self._error_handlers: list[ErrorHandler] = []
+        self._sync_handlers: list[SyncHandler] = []
         self._synced = asyncio.Event()
         self.resource_version = ""
         self.relists = 0
@@ -44,6 +46,11 @@ class MemberInformer:
 
     def on_error(self, handler: ErrorHandler) -> None:
         self._error_handlers.append(handler)
+
+    def on_synced(self, handler: SyncHandler) -> None:
+        """Called after every successful list (the first one makes the cache synced), so
+        work parked until the cache could answer resumes at once instead of polling."""
+        self._sync_handlers.append(handler)
 
     @property
     def synced(self) -> bool:
@@ -114,6 +121,11 @@ class MemberInformer:
             try:
                 await self._relist()
                 self._synced.set()
+                for sync_handler in self._sync_handlers:
+                    try:
+                        sync_handler()
+                    except Exception:
+                        log.exception("member informer sync handler failed for %s", self.path)
                 relist = False
                 while not relist:
                     async for event in self._member.watch(

@@ -76,6 +76,19 @@ def _expected_revision(metadata: dict[str, Any]) -> int | None:
         raise InvalidObjectError("metadata.resourceVersion", f"invalid value {raw!r}") from error
 
 
+def _cache_usable(current: Object, expected: int | None) -> bool:
+    """A cached copy can stand in for a read when it names the revision the write expects
+    (or the write expects none)."""
+    metadata = current.get("metadata")
+    if not isinstance(metadata, dict):
+        return False
+    try:
+        revision = _expected_revision(metadata)
+    except InvalidObjectError:
+        return False
+    return revision is not None and (expected is None or expected == revision)
+
+
 class ObjectStore:
     def __init__(
         self,
@@ -102,6 +115,17 @@ class ObjectStore:
             stored = self._encryption.seal(stored)
         return orjson.dumps(stored)
 
+    def _written(self, resource: ResourceType, obj: Object, value: bytes, revision: int) -> Object:
+        """What a write returns: a copy of `obj` that shares nothing with the caller's body,
+        the cache's object or the merge's inputs (decoded from the bytes just encoded; one
+        orjson round trip instead of deep copies)."""
+        if self._encryption and resource.group_resource == SECRETS_GROUP_RESOURCE:
+            fresh: Object = orjson.loads(orjson.dumps(obj))
+        else:
+            fresh = orjson.loads(value)
+        fresh["metadata"]["resourceVersion"] = str(revision)
+        return fresh
+
     async def _entry(self, resource: ResourceType, namespace: str | None, name: str) -> KVEntry:
         entry = await self.backend.get(object_key(resource, namespace, name))
         if entry is None:
@@ -113,8 +137,9 @@ class ObjectStore:
         return self._decode(resource, entry.value, entry.revision)
 
     async def create(self, resource: ResourceType, obj: Object) -> Object:
-        new = copy.deepcopy(obj)
-        metadata = _metadata(new)
+        new = copy.copy(obj)
+        metadata = dict(_metadata(obj))
+        new["metadata"] = metadata
         if metadata.get("resourceVersion"):
             raise InvalidObjectError(
                 "metadata.resourceVersion",
@@ -139,64 +164,84 @@ class ObjectStore:
         metadata["generation"] = 1
         metadata.pop("deletionTimestamp", None)
         key = object_key(resource, metadata.get("namespace"), metadata["name"])
-        revision = await self.backend.create(key, self._encode(resource, new))
-        metadata["resourceVersion"] = str(revision)
-        return new
+        value = self._encode(resource, new)
+        revision = await self.backend.create(key, value)
+        return self._written(resource, new, value, revision)
 
-    async def update(self, resource: ResourceType, obj: Object) -> Object:
-        """Replace the object (status kept when the kind has a status subresource)."""
-        return await self._write(resource, obj, status_only=False)
+    async def update(
+        self, resource: ResourceType, obj: Object, *, current: Object | None = None
+    ) -> Object:
+        """Replace the object (status kept when the kind has a status subresource).
 
-    async def update_status(self, resource: ResourceType, obj: Object) -> Object:
-        """Replace only `.status`; metadata and spec in the body are ignored."""
-        return await self._write(resource, obj, status_only=True)
+        `current`: the stored object as the caller's cache (an informer, its own last
+        write) has it. The first attempt then writes compare-and-set against its revision
+        without reading the store; a stale `current` costs one read and a retry, or a
+        ConflictError when `obj` names a resourceVersion (exactly as without `current`)."""
+        return await self._write(resource, obj, status_only=False, current=current)
 
-    async def _write(self, resource: ResourceType, obj: Object, *, status_only: bool) -> Object:
+    async def update_status(
+        self, resource: ResourceType, obj: Object, *, current: Object | None = None
+    ) -> Object:
+        """Replace only `.status`; metadata and spec in the body are ignored (`current`
+        as for `update`)."""
+        return await self._write(resource, obj, status_only=True, current=current)
+
+    async def _write(
+        self, resource: ResourceType, obj: Object, *, status_only: bool, current: Object | None
+    ) -> Object:
         metadata = _metadata(obj)
         name = metadata.get("name") or ""
         namespace = metadata.get("namespace") if resource.namespaced else None
         expected = _expected_revision(metadata)
+        cached = current if current is not None and _cache_usable(current, expected) else None
+        key = object_key(resource, namespace, name)
         for _ in range(_UPDATE_RETRIES):
-            entry = await self._entry(resource, namespace, name)
-            if expected is not None and expected != entry.revision:
-                raise ConflictError(self._conflict_message(resource, name))
-            current = self._decode(resource, entry.value, entry.revision)
-            new = self._merge(resource, current, obj, status_only=status_only)
-            if new == current:
-                return current
-            key = object_key(resource, namespace, name)
+            if cached is not None:
+                base, revision, fresh = cached, _expected_revision(cached["metadata"]) or 0, False
+                cached = None
+            else:
+                entry = await self._entry(resource, namespace, name)
+                if expected is not None and expected != entry.revision:
+                    raise ConflictError(self._conflict_message(resource, name))
+                base = self._decode(resource, entry.value, entry.revision)
+                revision, fresh = entry.revision, True
+            new = self._merge(resource, base, obj, status_only=status_only)
+            if new == base:
+                if fresh:
+                    return base
+                continue  # equal to the cache's copy: only the store can say it is a no-op
             finalizers_done = bool(new["metadata"].get("deletionTimestamp")) and not new[
                 "metadata"
             ].get("finalizers")
+            value = self._encode(resource, new)
             try:
                 if finalizers_done:
-                    revision = await self.backend.delete(
-                        key, self._encode(resource, new), expected_revision=entry.revision
-                    )
+                    written = await self.backend.delete(key, value, expected_revision=revision)
                 else:
-                    revision = await self.backend.update(
-                        key, self._encode(resource, new), expected_revision=entry.revision
-                    )
+                    written = await self.backend.update(key, value, expected_revision=revision)
             except ConflictError:
                 if expected is not None:
                     raise ConflictError(self._conflict_message(resource, name)) from None
                 continue
-            new["metadata"]["resourceVersion"] = str(revision)
-            return new
+            return self._written(resource, new, value, written)
         raise ConflictError(self._conflict_message(resource, name))
 
     def _merge(
         self, resource: ResourceType, current: Object, obj: Object, *, status_only: bool
     ) -> Object:
+        """The object to store. It may share nested values with `current` and `obj` (it is
+        only compared and encoded; `_written` hands out a copy), never mutates either."""
         if status_only:
-            new = copy.deepcopy(current)
+            new = copy.copy(current)
+            new["metadata"] = dict(current["metadata"])
             if "status" in obj:
-                new["status"] = copy.deepcopy(obj["status"])
+                new["status"] = obj["status"]
             else:
                 new.pop("status", None)
             return new
-        new = copy.deepcopy(obj)
-        metadata = new["metadata"]
+        new = copy.copy(obj)
+        metadata = dict(obj["metadata"])
+        new["metadata"] = metadata
         current_metadata = current["metadata"]
         if metadata.get("uid") and metadata["uid"] != current_metadata.get("uid"):
             raise ConflictError(
@@ -213,7 +258,7 @@ class ObjectStore:
         new.setdefault("kind", current.get("kind"))
         if resource.status_subresource:
             if "status" in current:
-                new["status"] = copy.deepcopy(current["status"])
+                new["status"] = current["status"]
             else:
                 new.pop("status", None)
         generation = current_metadata.get("generation", 1)
