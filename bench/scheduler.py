@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 from common import percentile, private_nats, report
 
 from services.scheduler.resources import (
@@ -220,6 +221,11 @@ async def write_concurrently(count: int, write: Any) -> None:
     await asyncio.gather(*(writer() for _ in range(WRITERS)))
 
 
+def scheduler_cpu_s(process: subprocess.Popen[bytes]) -> float:
+    times = psutil.Process(process.pid).cpu_times()
+    return times.user + times.system
+
+
 def start_scheduler(url: str, home: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -289,13 +295,15 @@ async def measure_service(url: str, home: Path) -> dict[str, float]:
         )
         progress("scheduler process is placing")
 
+        cpu_before = scheduler_cpu_s(process)
         started = time.perf_counter()
         await write_concurrently(
             E2E_TEMPLATES, lambda i: store.create(DEPLOYMENTS, deployment(i, 10))
         )
         done = await watch.until(lambda w: len(w.scheduled) >= E2E_TEMPLATES + 1, timeout=120)
         e2e_per_s = E2E_TEMPLATES / (done - started)
-        progress(f"e2e: {e2e_per_s:.0f} decisions/s")
+        cpu_ms = (scheduler_cpu_s(process) - cpu_before) * 1000 / E2E_TEMPLATES
+        progress(f"e2e: {e2e_per_s:.0f} decisions/s, scheduler cpu {cpu_ms:.2f} ms/decision")
 
         gentle = await measure_changes(store, watch, rate=GENTLE_RATE_PER_S, seconds=5)
         progress(f"changes at {GENTLE_RATE_PER_S}/s: p99 {percentile(gentle, 0.99):.1f} ms")
@@ -345,6 +353,8 @@ async def measure_service(url: str, home: Path) -> dict[str, float]:
         "e2e_templates": E2E_TEMPLATES,
         "e2e_clusters": E2E_CLUSTERS,
         "e2e_decisions_per_s": e2e_per_s,
+        # CPU the scheduler process spent per e2e decision (placement, store client, NATS).
+        "e2e_scheduler_cpu_ms_per_decision": cpu_ms,
         "binding_change_rate_per_s": CHANGE_RATE_PER_S,
         f"binding_p99_ms_at_{GENTLE_RATE_PER_S}_per_s": percentile(gentle, 0.99),
         "binding_p50_ms": percentile(latencies, 0.5),

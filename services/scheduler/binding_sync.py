@@ -24,9 +24,7 @@ from shared.api.cluster import Cluster
 from shared.api.meta import Condition, ObjectMeta
 from shared.api.propagation import (
     Placement,
-    PlacementClusterAffinity,
     PropagationPolicy,
-    default_placement,
 )
 from shared.placement.estimating import is_workload
 from shared.placement.matching import (
@@ -106,36 +104,6 @@ def claim_marks(policy: AnyPolicy) -> tuple[dict[str, str], dict[str, str]]:
         {CPP_PERMANENT_ID_LABEL: policy.metadata.labels.get(CPP_PERMANENT_ID_LABEL, "")},
         {CPP_NAME_ANNOTATION: policy.metadata.name},
     )
-
-
-def fleet_placement(placement: Placement, fleet: Object | None) -> Placement:
-    """A policy that names no clusters inherits its namespace Fleet's placement and members.
-
-    Navarch extension (example 06): candidates become the Fleet's clusters, and the
-    Fleet's affinity preferences, spread constraints, replica scheduling and tolerations
-    fill what the policy leaves unset.
-    """
-    spec = (fleet or {}).get("spec") or {}
-    if (
-        "placement" not in spec
-        or placement.cluster_affinity is not None
-        or placement.cluster_affinities is not None
-    ):
-        return placement
-    members = [c["name"] for c in spec.get("clusters") or [] if c.get("name")]
-    defaults = Placement.model_validate(spec.get("placement") or {})
-    result = placement.model_copy(deep=True)
-    affinity = defaults.cluster_affinity or PlacementClusterAffinity()
-    result.cluster_affinity = affinity.model_copy(
-        update={"cluster_names": affinity.cluster_names or members}
-    )
-    if not result.spread_constraints:
-        result.spread_constraints = defaults.spread_constraints
-    if result.replica_scheduling is None:
-        result.replica_scheduling = defaults.replica_scheduling
-    if not result.all_tolerations():
-        result.cluster_tolerations = defaults.all_tolerations()
-    return default_placement(result)
 
 
 def placement_json(placement: Object) -> str:
@@ -238,7 +206,8 @@ def scheduled_status(
     `lastScheduledTime` moves only when a scheduling attempt changed something, so passes
     that decide the same again write nothing.
     """
-    status = current.model_copy(deep=True)
+    # Shallow: only top-level fields are reassigned below (conditions as a new list).
+    status = current.model_copy()
     status.scheduler_observed_generation = generation
     if result is None:
         return status

@@ -21,7 +21,6 @@ from services.scheduler.binding_sync import (
     binding_metadata,
     binding_name,
     detector_spec,
-    fleet_placement,
     has_claim,
     is_scheduled,
     placement_json,
@@ -84,6 +83,7 @@ from shared.placement.matching import (
     select_policy,
 )
 from shared.placement.placing import PlacementResult, place_binding
+from shared.placement.policies import fleet_placement
 from shared.runtime.informing import Informer, InformerEvent
 from shared.runtime.reconciling import ReconcileRunner, Requeue
 from shared.store.errors import NotFoundError
@@ -529,7 +529,8 @@ class Scheduler:
         if entry is None:
             if has_claim(template["metadata"]):
                 unclaimed = {**template, "metadata": without_claim(template["metadata"])}
-                self._remember(resource, await self._store.update(resource, unclaimed))
+                written = await self._store.update(resource, unclaimed, current=template)
+                self._remember(resource, written)
             await self._delete_binding(binding_type, existing)
             return None
         template = await self._claim(resource, template, entry)
@@ -585,7 +586,9 @@ class Scheduler:
         ):
             return template
         metadata = {**current, "labels": claimed.labels, "annotations": claimed.annotations}
-        written = await self._store.update(resource, {**template, "metadata": metadata})
+        written = await self._store.update(
+            resource, {**template, "metadata": metadata}, current=template
+        )
         return self._remember(resource, written)
 
     def _fleet(self, namespace: str) -> Object | None:
@@ -692,6 +695,7 @@ class Scheduler:
         written = await self._write(
             binding_type=binding_type,
             existing=existing,
+            old_spec=old_spec,
             metadata=new_metadata,
             spec=spec,
             status=old_status,
@@ -711,6 +715,7 @@ class Scheduler:
         *,
         binding_type: ResourceType,
         existing: Object | None,
+        old_spec: ResourceBindingSpec | None,
         metadata: dict[str, Any],
         spec: ResourceBindingSpec,
         status: ResourceBindingStatus,
@@ -718,7 +723,10 @@ class Scheduler:
         now: str,
         decision_changed: bool,
     ) -> Object:
-        """Create, or update spec then status, each only when it differs from the store."""
+        """Create, or update spec then status, each only when it differs from the store.
+
+        Updates name the cached `existing` (informer or own last write) as the store's
+        current object, so no write reads first; a stale cache is a Conflict as before."""
         body: Object = {
             "apiVersion": BINDING_API_VERSION,
             "kind": binding_type.kind,
@@ -731,13 +739,13 @@ class Scheduler:
             ).to_dict()
             return self._remember(binding_type, await self._store.create(binding_type, body))
         written = existing
-        old_spec = _parse(ResourceBindingSpec, existing.get("spec"))
         if (
             old_spec is None
             or old_spec.to_dict() != body["spec"]
             or existing["metadata"] != metadata
         ):
-            written = self._remember(binding_type, await self._store.update(binding_type, body))
+            updated = await self._store.update(binding_type, body, current=existing)
+            written = self._remember(binding_type, updated)
         new_status = scheduled_status(
             status,
             result=result,
@@ -746,10 +754,10 @@ class Scheduler:
             decision_changed=decision_changed,
         ).to_dict()
         if new_status != status.to_dict():
-            written = self._remember(
-                binding_type,
-                await self._store.update_status(binding_type, {**written, "status": new_status}),
+            updated = await self._store.update_status(
+                binding_type, {**written, "status": new_status}, current=written
             )
+            written = self._remember(binding_type, updated)
         return written
 
     async def _delete_binding(self, binding_type: ResourceType, existing: Object | None) -> None:

@@ -10,7 +10,8 @@ only narrows Webster's choice when present.
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import lru_cache
+from typing import Literal, NamedTuple
 
 from shared.api.affinity import cluster_matches
 from shared.api.binding import TargetCluster
@@ -56,6 +57,7 @@ def fnv1a32(data: bytes) -> int:
     return value
 
 
+@lru_cache(maxsize=65_536)
 def names_descending(uid: str) -> bool:
     """Karmada's tie-breaker: odd fnv1a32(uid) ⇒ the larger name wins, else the smaller."""
     return bool(uid) and fnv1a32(uid.encode()) & 1 == 1
@@ -101,6 +103,65 @@ def _skew_ok(rules: Sequence[SkewRule], counts: Mapping[str, int], name: str) ->
     return True
 
 
+def webster_seats(
+    new_seats: int,
+    votes: Mapping[str, int],
+    initial: Mapping[str, int] | None = None,
+    *,
+    uid: str = "",
+    skew: Sequence[SkewRule] = (),
+    base_counts: Mapping[str, int] | None = None,
+) -> dict[str, int]:
+    """`AllocateWebsterSeats` as seats per party (initial parties first, then new voters).
+
+    The parties' order is total (priority, then seats, then the uid's name rule, names are
+    unique), so popping the best party `new_seats` times picks the same parties whatever the
+    queue: without skew rules the queue is a heap of plain tuples compared in C.
+    """
+    descending = names_descending(uid)
+    if skew:
+        parties: dict[str, _Party] = {}
+        for name, held in (initial or {}).items():
+            parties[name] = _Party(name, 0, held, descending)
+        for name, vote in votes.items():
+            if name in parties:
+                parties[name].votes = vote
+            else:
+                parties[name] = _Party(name, vote, 0, descending)
+        if not parties:
+            return {}
+        counts = dict(base_counts or {})
+        ordered = list(parties.values())
+        for _ in range(new_seats):
+            ranked = sorted(ordered)
+            pick = next((p for p in ranked if p.votes > 0 and _skew_ok(skew, counts, p.name)), None)
+            pick = pick or ranked[0]
+            pick.seats += 1
+            counts[pick.name] = counts.get(pick.name, 0) + 1
+        return {p.name: p.seats for p in parties.values()}
+    seats = {name: held for name, held in (initial or {}).items()}
+    ballots = dict.fromkeys(seats, 0)
+    for name, vote in votes.items():
+        ballots[name] = vote
+        seats.setdefault(name, 0)
+    if new_seats <= 0 or not seats:
+        return seats
+    sign = -1 if descending else 1
+    # (-priority, seats, name rank): the `_Party.__lt__` order as a tuple.
+    heap = [
+        (-(float(ballots[name]) / float(2 * seats[name] + 1)), seats[name], sign * rank, name)
+        for rank, name in enumerate(sorted(seats))
+    ]
+    heapq.heapify(heap)
+    for _ in range(new_seats):
+        _, held, rank, name = heap[0]
+        held += 1
+        vote = ballots[name]
+        heapq.heapreplace(heap, (-(float(vote) / float(2 * held + 1)), held, rank, name))
+        seats[name] = held
+    return seats
+
+
 def allocate_webster(
     new_seats: int,
     votes: Mapping[str, int],
@@ -111,36 +172,14 @@ def allocate_webster(
     base_counts: Mapping[str, int] | None = None,
 ) -> list[TargetCluster]:
     """`AllocateWebsterSeats` with the uid tie-breaker (fewer seats, then the name rule)."""
-    parties: dict[str, _Party] = {}
-    descending = names_descending(uid)
-    for name, seats in (initial or {}).items():
-        parties[name] = _Party(name, 0, seats, descending)
-    for name, vote in votes.items():
-        if name in parties:
-            parties[name].votes = vote
-        else:
-            parties[name] = _Party(name, vote, 0, descending)
-    if not parties:
-        return []
-    if skew:
-        counts = dict(base_counts or {})
-        ordered = list(parties.values())
-        for _ in range(new_seats):
-            ranked = sorted(ordered)
-            pick = next((p for p in ranked if p.votes > 0 and _skew_ok(skew, counts, p.name)), None)
-            pick = pick or ranked[0]
-            pick.seats += 1
-            counts[pick.name] = counts.get(pick.name, 0) + 1
-    else:
-        heap = list(parties.values())
-        heapq.heapify(heap)
-        for _ in range(new_seats):
-            party = heapq.heappop(heap)
-            party.seats += 1
-            heapq.heappush(heap, party)
+    seats = webster_seats(new_seats, votes, initial, uid=uid, skew=skew, base_counts=base_counts)
+    return [TargetCluster(name=name, replicas=seats[name]) for name in sorted(seats)]
+
+
+def _seated(seats: Mapping[str, int]) -> list[TargetCluster]:
+    """Targets of the parties with seats, by name: what division keeps of a Webster result."""
     return [
-        TargetCluster(name=p.name, replicas=p.seats)
-        for p in sorted(parties.values(), key=lambda p: p.name)
+        TargetCluster(name=name, replicas=seats[name]) for name in sorted(seats) if seats[name] > 0
     ]
 
 
@@ -195,7 +234,17 @@ def static_weights(
     return weights
 
 
-def _stable_desc(targets: Sequence[TargetCluster]) -> list[TargetCluster]:
+class _Offer(NamedTuple):
+    """A cluster's capacity offered to division: a TargetCluster's shape without pydantic."""
+
+    name: str
+    replicas: int
+
+
+_Replicas = TargetCluster | _Offer
+
+
+def _stable_desc(targets: Sequence[_Replicas]) -> list[_Replicas]:
     return sorted(targets, key=lambda t: -t.replicas)
 
 
@@ -209,7 +258,7 @@ class _Division:
 
 def _dynamic_divide(
     division: _Division,
-    available: list[TargetCluster],
+    available: list[_Replicas],
     target: int,
     scheduled: Sequence[TargetCluster],
 ) -> list[TargetCluster]:
@@ -230,8 +279,9 @@ def _dynamic_divide(
                 break
     base = {t.name: t.replicas for t in scheduled}
     votes = {t.name: t.replicas for t in available}
-    new = allocate_webster(target, votes, uid=division.uid, skew=division.skew, base_counts=base)
-    return merge_targets(scheduled, new)
+    seats = webster_seats(target, votes, uid=division.uid, skew=division.skew, base_counts=base)
+    # Zero-seat parties would be merged as zero targets and dropped by the caller.
+    return merge_targets(scheduled, _seated(seats))
 
 
 def _assign_dynamic(
@@ -244,13 +294,11 @@ def _assign_dynamic(
     names = {c.name for c in candidates}
     scheduled = [t for t in previous if t.name in names]
     assigned = sum(t.replicas for t in scheduled)
-    allocatable = [TargetCluster(name=c.name, replicas=c.allocatable_replicas) for c in candidates]
+    allocatable = [_Offer(c.name, c.allocatable_replicas) for c in candidates]
+    available: Sequence[_Replicas]
     if fresh:
         current = {t.name: t.replicas for t in scheduled}
-        boosted = [
-            TargetCluster(name=t.name, replicas=t.replicas + current.get(t.name, 0))
-            for t in allocatable
-        ]
+        boosted = [_Offer(t.name, t.replicas + current.get(t.name, 0)) for t in allocatable]
         step, available, target, keep = "do fresh scale", boosted, division.replicas, []
     elif assigned > division.replicas:
         step, available, target, keep = "scale down", scheduled, division.replicas, []
@@ -293,7 +341,7 @@ def assign_to_clusters(
         scheduling = placement.replica_scheduling
         preference = scheduling.weight_preference if scheduling else None
         weights = static_weights(candidates, preference.static_weight_list if preference else None)
-        result = allocate_webster(replicas, weights, uid=uid, skew=skew) if weights else []
+        result = _seated(webster_seats(replicas, weights, uid=uid, skew=skew)) if weights else []
     else:
         result = _assign_dynamic(division, candidates, previous, fresh)
     return [t for t in result if t.replicas > 0]

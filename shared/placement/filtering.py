@@ -7,7 +7,7 @@ plugin's reason is recorded, and a `FitError` renders them in Karmada's exact wo
 
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from shared.api.affinity import ClusterAffinity, cluster_matches
@@ -146,6 +146,42 @@ FILTER_PLUGINS: tuple[FilterPlugin, ...] = (
     cluster_eviction,
     resource_constraints,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A cluster's filter outcome with the binding-dependent plugins left open.
+
+    APIEnablement and TaintToleration pass clusters the binding already targets and
+    ClusterEviction fails the evicting ones; everything else depends only on the cluster and
+    the context, so a verdict is computed once per cluster revision and placement.
+    """
+
+    unscheduled: str | None
+    """First failure of APIEnablement, TaintToleration, ClusterAffinity, SpreadConstraint."""
+    scheduled: str | None
+    """First failure of ClusterAffinity, SpreadConstraint (the binding targets the cluster)."""
+    last: str | None
+    """ResourceConstraints, which runs after ClusterEviction."""
+
+    def reason(self, *, scheduled: bool, evicting: bool) -> str | None:
+        """The first failing plugin's reason, in `FILTER_PLUGINS` order."""
+        reason = self.scheduled if scheduled else self.unscheduled
+        if reason is None and evicting:
+            return REASON_EVICTION
+        return self.last if reason is None else reason
+
+
+def verdict(context: FilterContext, cluster: Cluster) -> Verdict:
+    """The plugins of `FILTER_PLUGINS` on one cluster, ignoring `scheduled` and `evicting`."""
+    static = replace(context, scheduled=frozenset(), evicting=frozenset())
+    api = api_enablement(static, cluster)
+    taint = taint_toleration(static, cluster)
+    placed = cluster_affinity(static, cluster)
+    if placed is None:
+        placed = spread_constraint(static, cluster)
+    first = api if api is not None else taint if taint is not None else placed
+    return Verdict(first, placed, resource_constraints(static, cluster))
 
 
 def filter_clusters(

@@ -25,20 +25,22 @@ from shared.api.binding import (
 from shared.api.cluster import Cluster
 from shared.api.meta import Condition
 from shared.api.propagation import Placement, PlacementExtras
+from shared.placement.caching import FleetView, requirements_key, view_of
 from shared.placement.dividing import (
     Candidate,
     SchedulingError,
     UnschedulableError,
     assign_replicas,
 )
-from shared.placement.estimating import estimate_available, is_workload
-from shared.placement.filtering import FilterContext, FitError, filter_clusters, gpu_product
-from shared.placement.spreading import select_clusters, skew_rules
+from shared.placement.estimating import MAX_INT32, is_workload
+from shared.placement.filtering import FilterContext, FitError, Verdict, gpu_product, verdict
+from shared.placement.spreading import select_clusters, skew_rules, sort_candidates
 
 LOCALITY_SCORE = 100
 NO_OVERFLOW_TERM = 1000
 SUCCESS_MESSAGE = "Binding has been scheduled successfully."
 
+_NO_EXTRAS = PlacementExtras()
 FailureReason = Literal["NoClusterFit", "Unschedulable", "SchedulerError"]
 
 
@@ -92,6 +94,9 @@ class _Request:
     fresh: bool
     extras: PlacementExtras
     empty_workload_propagation: bool
+    view: FleetView
+    placement_key: str
+    """The placement's and the extras' JSON: what memoized verdicts are keyed by."""
 
 
 def _preference_matches(requirement: FieldSelectorRequirement, cluster: Cluster) -> bool:
@@ -117,11 +122,9 @@ def _preference_matches(requirement: FieldSelectorRequirement, cluster: Cluster)
     return False
 
 
-def _score_cluster(request: _Request, cluster: Cluster) -> int:
-    """ClusterLocality (100 when already targeted) + Navarch preference weights."""
+def _preference_score(request: _Request, cluster: Cluster) -> int:
+    """Navarch preference weights (ClusterLocality is added per binding)."""
     score = 0
-    if request.previous and any(t.name == cluster.name for t in request.previous):
-        score += LOCALITY_SCORE
     affinity = request.placement.cluster_affinity
     for term in affinity.preferred_during_scheduling_ignored_during_execution if affinity else []:
         expressions = term.preference.match_expressions
@@ -168,43 +171,158 @@ def _overflow_order(request: _Request, cluster: Cluster, name: str) -> int:
     return NO_OVERFLOW_TERM
 
 
-def _attempt(request: _Request, affinity_name: str) -> list[TargetCluster]:
-    """One `genericScheduler.Schedule`; raises FitError, UnschedulableError, SchedulingError."""
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """A live cluster as one placement sees it, before the binding is known."""
+
+    index: int
+    name: str
+    cluster: Cluster
+    verdict: Verdict
+    overflow_order: int
+    score: int
+
+
+@dataclass(frozen=True)
+class _Verdicts:
+    rows: list[_Row]
+    feasible: list[_Row]
+    """The rows that pass when the binding targets and evicts nothing."""
+    rejected: dict[str, str]
+
+
+def _verdicts(
+    request: _Request, affinity_name: str, affinities: list[ClusterAffinity] | None
+) -> _Verdicts:
+    """Run the filter plugins and the static scores over every live cluster of the view."""
     placement = request.placement
-    affinities, overflow = _affinities(request, affinity_name)
     context = FilterContext(
         api_version=request.resource.api_version,
         kind=request.resource.kind,
         affinities=affinities,
         tolerations=placement.all_tolerations(),
         spread_constraints=placement.spread_constraints,
-        scheduled={t.name for t in request.previous},
-        evicting=request.evicting,
         resource_constraints=request.extras.resource_constraints,
     )
-    feasible, rejected = filter_clusters(context, request.clusters)
-    if not feasible:
-        raise FitError(num_all_clusters=len(request.clusters), reasons=rejected)
-    allocatable = estimate_available(
-        feasible, replicas=request.replicas, requirements=request.requirements
-    )
-    assigned = {t.name: t.replicas for t in request.previous}
-    candidates = [
-        Candidate(
-            name=cluster.name,
+    rows: list[_Row] = []
+    feasible: list[_Row] = []
+    rejected: dict[str, str] = {}
+    for index, facts in enumerate(request.view.facts):
+        if facts.deleting:
+            continue
+        cluster = facts.cluster
+        row = _Row(
+            index=index,
+            name=facts.name,
             cluster=cluster,
-            allocatable_replicas=allocatable[cluster.name],
-            available_replicas=allocatable[cluster.name] + assigned.get(cluster.name, 0),
+            verdict=verdict(context, cluster),
             overflow_order=_overflow_order(request, cluster, affinity_name),
-            score=_score_cluster(request, cluster),
+            score=_preference_score(request, cluster),
         )
-        for cluster in feasible
-    ]
+        rows.append(row)
+        reason = row.verdict.reason(scheduled=False, evicting=False)
+        if reason is None:
+            feasible.append(row)
+        else:
+            rejected[row.name] = reason
+    return _Verdicts(rows, feasible, rejected)
+
+
+def _candidates(request: _Request, affinity_name: str, workload: bool) -> list[Candidate]:
+    """Filter, estimate and score (Karmada's order of candidates); raises FitError.
+
+    Verdicts, estimates and, for a binding with no previous result and no eviction, the
+    sorted candidates themselves are memoized on the view: they depend only on the
+    clusters, the placement (its JSON), the resource kind and the requirements.
+    """
+    affinities, _ = _affinities(request, affinity_name)
+    view = request.view
+    key = (
+        request.resource.api_version,
+        request.resource.kind,
+        request.placement_key,
+        affinity_name,
+        workload,
+    )
+    verdicts: _Verdicts = view.memo(
+        ("verdicts", key), lambda: _verdicts(request, affinity_name, affinities)
+    )
+    replicas, requirements = request.replicas, request.requirements
+    needs = requirements_key(requirements)
+    estimates, unlimited = view.estimates(needs, requirements)
+    variant = 0 if replicas == 0 else replicas if unlimited else -1
+
+    def allocatable(row: _Row) -> int:
+        """`calAvailableReplicas`: replicas 0 gives 0, no estimate gives `replicas`."""
+        if replicas == 0:
+            return 0
+        estimate = estimates[row.index]
+        return replicas if estimate == MAX_INT32 else estimate
+
+    def candidate(row: _Row) -> Candidate:
+        free = allocatable(row)
+        return Candidate(
+            name=row.name,
+            cluster=row.cluster,
+            allocatable_replicas=free,
+            available_replicas=free,
+            overflow_order=row.overflow_order,
+            score=row.score,
+        )
+
+    previous, evicting = request.previous, request.evicting
+    if not previous and not evicting:
+        if not verdicts.feasible:
+            raise FitError(num_all_clusters=len(request.clusters), reasons=verdicts.rejected)
+        sorted_candidates: list[Candidate] = view.memo(
+            ("candidates", key, needs, variant),
+            lambda: sort_candidates([candidate(row) for row in verdicts.feasible]),
+        )
+        return sorted_candidates
+    scheduled = {t.name for t in previous}
+    assigned = {t.name: t.replicas for t in previous}
+    rejected: dict[str, str] = {}
+    chosen: list[Candidate] = []
+    unbound: dict[int, Candidate] = view.memo(("unbound", key, needs, variant), dict)
+    for row in verdicts.rows:
+        bound = row.name in scheduled
+        reason = row.verdict.reason(scheduled=bound, evicting=row.name in evicting)
+        if reason is not None:
+            rejected[row.name] = reason
+        elif bound:
+            free = allocatable(row)
+            chosen.append(
+                Candidate(
+                    name=row.name,
+                    cluster=row.cluster,
+                    allocatable_replicas=free,
+                    available_replicas=free + assigned.get(row.name, 0),
+                    overflow_order=row.overflow_order,
+                    score=row.score + LOCALITY_SCORE,
+                )
+            )
+        else:
+            found = unbound.get(row.index)
+            if found is None:
+                found = unbound[row.index] = candidate(row)
+            chosen.append(found)
+    if not chosen:
+        raise FitError(num_all_clusters=len(request.clusters), reasons=rejected)
+    return sort_candidates(chosen)
+
+
+def _attempt(request: _Request, affinity_name: str) -> list[TargetCluster]:
+    """One `genericScheduler.Schedule`; raises FitError, UnschedulableError, SchedulingError."""
+    placement = request.placement
+    _, overflow = _affinities(request, affinity_name)
+    workload = is_workload(request.replicas, request.requirements)
+    candidates = _candidates(request, affinity_name, workload)
     try:
-        selected = select_clusters(candidates, placement=placement, replicas=request.replicas)
+        selected = select_clusters(
+            candidates, placement=placement, replicas=request.replicas, presorted=True
+        )
     except SchedulingError as error:
         raise SchedulingError(f"failed to select clusters: {error}") from error
-    workload = is_workload(request.replicas, request.requirements)
     try:
         result = assign_replicas(
             selected,
@@ -279,8 +397,11 @@ def place(
         previous=previous,
         evicting=evicting,
         fresh=reschedule,
-        extras=extras or PlacementExtras(),
+        extras=_NO_EXTRAS if extras is None else extras,
         empty_workload_propagation=empty_workload_propagation,
+        view=view_of(clusters),
+        placement_key=placement.model_dump_json()
+        + ("" if extras is None else extras.model_dump_json()),
     )
     if placement.cluster_affinity is None and placement.cluster_affinities is not None:
         return _with_affinities(request, observed_affinity_name)

@@ -227,10 +227,17 @@ def _by_region(
 
 
 def select_clusters(
-    candidates: Sequence[Candidate], *, placement: Placement, replicas: int
+    candidates: Sequence[Candidate],
+    *,
+    placement: Placement,
+    replicas: int,
+    presorted: bool = False,
 ) -> list[Candidate]:
-    """`SelectBestClusters` over candidates already in `sort_candidates` order."""
-    clusters = sort_candidates(candidates)
+    """`SelectBestClusters` over the candidates in `sort_candidates` order.
+
+    `presorted`: the caller already sorted them (the list is then never modified).
+    """
+    clusters = list(candidates) if presorted else sort_candidates(candidates)
     constraints = selection_constraints(placement)
     if not constraints or _ignores_spread(placement):
         return clusters

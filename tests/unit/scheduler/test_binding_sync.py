@@ -9,7 +9,6 @@ from services.scheduler.binding_sync import (
     binding_name,
     claim_marks,
     detector_spec,
-    fleet_placement,
     placement_json,
     schedule_trigger,
     scheduled_status,
@@ -27,6 +26,7 @@ from shared.api.cluster import Cluster
 from shared.api.meta import Condition, ObjectMeta
 from shared.api.propagation import Placement, PropagationPolicy
 from shared.placement.placing import PlacementResult, SchedulingFailure
+from shared.placement.policies import fleet_placement
 
 POLICY = PropagationPolicy.model_validate(
     {
