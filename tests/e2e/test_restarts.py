@@ -1,4 +1,4 @@
-"""Kill -9 every service in turn (and NATS once) while workloads converge: nothing is lost,
+"""Kill -9 every service in turn (and NATS once) while 200 workloads converge: nothing is lost,
 duplicated or stuck, and deleting everything leaves the members empty."""
 
 import os
@@ -13,7 +13,7 @@ from tests.e2e.conftest import Fleet, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
-WORKLOADS = 100
+WORKLOADS = 200
 KILL_ORDER = ["gateway", "scheduler", "override_engine", "fleet_manager", "nats"]
 
 
