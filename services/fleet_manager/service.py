@@ -66,6 +66,13 @@ class FleetManager(Service):
         self.fleets.add_handler(self._fleet_changed)
         self.clusters.add_handler(self._cluster_changed)
         self.namespaces.add_handler(lambda _event: self._enqueue_all_fleets())
+        context.tasks.start(self._run_when_synced(context), name="start-runners")
+
+    async def _run_when_synced(self, context: ServiceContext) -> None:
+        """Reconcile only from complete caches: a restart must see the Ready conditions it
+        wrote before, or it would report every cluster's health as new."""
+        for informer in context.informers:
+            await informer.wait_synced()
         self.attached_runner.start()
         self.fleet_runner.start()
 
