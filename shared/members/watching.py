@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 from shared.members.client import MemberClient, MemberError
-from shared.runtime.informing import InformerEvent, ObjectKey, key_of
+from shared.runtime.informing import InformerEvent, ObjectKey, key_of, relist_events
 from shared.store.objects import Object
 
 log = logging.getLogger(__name__)
@@ -84,15 +84,8 @@ class MemberInformer:
         previous, self._cache = self._cache, fresh
         self.resource_version = listing.get("metadata", {}).get("resourceVersion", "")
         self.relists += 1
-        for key, obj in fresh.items():
-            old = previous.get(key)
-            if old is None:
-                self._dispatch(InformerEvent("ADDED", obj))
-            elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
-                self._dispatch(InformerEvent("MODIFIED", obj, old))
-        for key, old in previous.items():
-            if key not in fresh:
-                self._dispatch(InformerEvent("DELETED", old, old))
+        for event in relist_events(previous, fresh):
+            self._dispatch(event)
 
     def _apply(self, event: Object) -> bool:
         """Apply one watch event; False when the watch must re-list (410 Expired)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from shared.api.meta import LabelSelector
@@ -40,6 +40,21 @@ class InformerEvent:
 
 
 Handler = Callable[[InformerEvent], None]
+
+
+def relist_events(
+    previous: dict[ObjectKey, Object], fresh: dict[ObjectKey, Object]
+) -> Iterator[InformerEvent]:
+    """What a fresh list means to handlers that saw `previous`: adds, changes, deletions."""
+    for key, obj in fresh.items():
+        old = previous.get(key)
+        if old is None:
+            yield InformerEvent("ADDED", obj)
+        elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
+            yield InformerEvent("MODIFIED", obj, old)
+    for key, old in previous.items():
+        if key not in fresh:
+            yield InformerEvent("DELETED", old, old)
 
 
 class Informer:
@@ -108,15 +123,8 @@ class Informer:
         self._cache = fresh
         self.revision = listing.revision
         self.relists += 1
-        for key, obj in fresh.items():
-            old = previous.get(key)
-            if old is None:
-                self._dispatch(InformerEvent("ADDED", obj))
-            elif old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
-                self._dispatch(InformerEvent("MODIFIED", obj, old))
-        for key, old in previous.items():
-            if key not in fresh:
-                self._dispatch(InformerEvent("DELETED", old, old))
+        for event in relist_events(previous, fresh):
+            self._dispatch(event)
 
     def _apply(self, event_type: EventType, obj: Object) -> None:
         key = key_of(obj)
