@@ -4,55 +4,19 @@ and the seed fleet's Cluster objects as the fleet-manager would write them."""
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
-
-import yaml
 
 from services.scheduler.resources import CLUSTERS
 from services.scheduler.service import SchedulerService, SchedulerSettings
-from shared.api.cluster import APIEnablement, Cluster
-from shared.api.simulated_fleet import load_fleet_config
+from shared.api.cluster import Cluster
 from shared.bus import Bus
-from shared.placement.planning import clusters_from_fleet_config
 from shared.runtime.service import ServiceContext
 from shared.settings import NavarchSettings
 from shared.store.errors import NotFoundError
 from shared.store.objects import Object, ObjectStore
+from tests.seed_fleet import ENABLED
 
 T = TypeVar("T")
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-ENABLED = [
-    {
-        "groupVersion": "apps/v1",
-        "resources": [
-            {"name": "deployments", "kind": "Deployment"},
-            {"name": "statefulsets", "kind": "StatefulSet"},
-        ],
-    },
-    {
-        "groupVersion": "v1",
-        "resources": [
-            {"name": "configmaps", "kind": "ConfigMap"},
-            {"name": "services", "kind": "Service"},
-        ],
-    },
-]
-
-
-def load(name: str) -> list[dict[str, Any]]:
-    path = next(EXAMPLES.glob(f"{name}-*.yaml"))
-    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
-
-
-def seed_clusters() -> dict[str, Cluster]:
-    """Each simulated cluster as the fleet-manager reports it: Ready, APIs, capacity, GPUs."""
-    fleet = load_fleet_config(EXAMPLES / "seed-fleet.yaml")
-    enablements = [APIEnablement.model_validate(item) for item in ENABLED]
-    return {
-        cluster.name: cluster
-        for cluster in clusters_from_fleet_config(fleet, enablements=enablements)
-    }
 
 
 def simple_cluster(

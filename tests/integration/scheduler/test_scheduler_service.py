@@ -9,9 +9,7 @@ from nats.aio.msg import Msg
 from scheduler_world import (
     Running,
     get_or_none,
-    load,
     put_cluster,
-    seed_clusters,
     targets,
     wait_for,
 )
@@ -26,6 +24,7 @@ from shared import subjects
 from shared.bus import Bus
 from shared.placement.matching import PP_NAME_ANNOTATION, PP_PERMANENT_ID_LABEL
 from shared.store.objects import Object, ObjectStore
+from tests.seed_fleet import load, seed_clusters
 
 pytestmark = pytest.mark.integration
 

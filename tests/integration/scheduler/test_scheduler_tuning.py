@@ -1,7 +1,7 @@
 """Example 13: parallelism configures the scheduler, other knobs are reported as ignored."""
 
 import pytest
-from scheduler_world import Running, get_or_none, load, put_cluster, seed_clusters, wait_for
+from scheduler_world import Running, get_or_none, put_cluster, wait_for
 
 from services.scheduler.resources import (
     KARMADA_CONFIGS,
@@ -10,6 +10,7 @@ from services.scheduler.resources import (
     RegistryResolver,
 )
 from shared.store.objects import Object, ObjectStore
+from tests.seed_fleet import load, seed_clusters
 
 pytestmark = pytest.mark.integration
 

@@ -1,13 +1,11 @@
 """The Kurator article examples, placed on the simulated seed fleet: outcomes of README.md."""
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from shared.api.binding import ObjectReference
-from shared.api.cluster import APIEnablement, Cluster
+from shared.api.cluster import Cluster
 from shared.api.propagation import (
     DistributionPolicy,
     Placement,
@@ -19,45 +17,10 @@ from shared.api.propagation import (
     validate_placement_extras,
     validate_propagation_spec,
 )
-from shared.api.simulated_fleet import load_fleet_config
 from shared.placement.estimating import ResourceTemplate, interpret_replicas
 from shared.placement.matching import select_policy
 from shared.placement.placing import PlacementResult, place
-from shared.placement.planning import clusters_from_fleet_config
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-ENABLED = [
-    {
-        "groupVersion": "apps/v1",
-        "resources": [
-            {"name": "deployments", "kind": "Deployment"},
-            {"name": "statefulsets", "kind": "StatefulSet"},
-        ],
-    },
-    {
-        "groupVersion": "v1",
-        "resources": [
-            {"name": "configmaps", "kind": "ConfigMap"},
-            {"name": "services", "kind": "Service"},
-        ],
-    },
-]
-
-
-def load(name: str) -> list[dict[str, Any]]:
-    path = next(EXAMPLES.glob(f"{name}-*.yaml"))
-    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
-
-
-def seed_clusters() -> dict[str, Cluster]:
-    """Each simulated cluster as the fleet-manager reports it: Ready, APIs, capacity, GPUs."""
-    fleet = load_fleet_config(EXAMPLES / "seed-fleet.yaml")
-    enablements = [APIEnablement.model_validate(item) for item in ENABLED]
-    return {
-        cluster.name: cluster
-        for cluster in clusters_from_fleet_config(fleet, enablements=enablements)
-    }
-
+from tests.seed_fleet import load, seed_clusters
 
 CLUSTERS = seed_clusters()
 
