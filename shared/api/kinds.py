@@ -1,48 +1,23 @@
-"""The collections Navarch's services read and write, named once.
-
-The API registry serves many more kinds; these are the ones service code refers to.
-"""
+"""The collections Navarch's services read and write, taken from the API registry so each
+kind is defined once (`shared/kubeapi/registry.py`)."""
 
 from shared.api.resources import ResourceType
+from shared.kubeapi.registry import hub_registry
 
-NAMESPACES = ResourceType(
-    group="",
-    version="v1",
-    plural="namespaces",
-    kind="Namespace",
-    namespaced=False,
-    short_names=("ns",),
-)
-SECRETS = ResourceType(
-    group="", version="v1", plural="secrets", kind="Secret", status_subresource=False
-)
-CONFIGMAPS = ResourceType(
-    group="",
-    version="v1",
-    plural="configmaps",
-    kind="ConfigMap",
-    status_subresource=False,
-    short_names=("cm",),
-)
-EVENTS = ResourceType(
-    group="",
-    version="v1",
-    plural="events",
-    kind="Event",
-    status_subresource=False,
-    short_names=("ev",),
-)
-KARMADA_CLUSTERS = ResourceType(
-    group="cluster.karmada.io",
-    version="v1alpha1",
-    plural="clusters",
-    kind="Cluster",
-    namespaced=False,
-)
-ATTACHED_CLUSTERS = ResourceType(
-    group="cluster.kurator.dev",
-    version="v1alpha1",
-    plural="attachedclusters",
-    kind="AttachedCluster",
-)
-FLEETS = ResourceType(group="fleet.kurator.dev", version="v1alpha1", plural="fleets", kind="Fleet")
+_HUB = hub_registry()
+
+
+def _resource(api_version: str, kind: str) -> ResourceType:
+    found = _HUB.by_kind(api_version, kind)
+    if found is None:
+        raise LookupError(f"the hub registry has no {kind} in {api_version}")
+    return found.resource
+
+
+NAMESPACES = _resource("v1", "Namespace")
+SECRETS = _resource("v1", "Secret")
+CONFIGMAPS = _resource("v1", "ConfigMap")
+EVENTS = _resource("v1", "Event")
+KARMADA_CLUSTERS = _resource("cluster.karmada.io/v1alpha1", "Cluster")
+ATTACHED_CLUSTERS = _resource("cluster.kurator.dev/v1alpha1", "AttachedCluster")
+FLEETS = _resource("fleet.kurator.dev/v1alpha1", "Fleet")
