@@ -1,0 +1,65 @@
+"""Read-your-writes: a process's own write overlays its cache until the cache catches up."""
+
+import pytest
+
+from shared.api.resources import ResourceType
+from shared.runtime.informing import InformerEvent
+from shared.runtime.own_writes import OwnWrites
+
+CONFIGMAPS = ResourceType(
+    group="", version="v1", plural="configmaps", kind="ConfigMap", status_subresource=False
+)
+
+
+def configmap(revision: int, *, name: str = "a", value: str = "") -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": "default", "resourceVersion": str(revision)},
+        "data": {"value": value},
+    }
+
+
+def test_a_newer_own_write_overlays_a_lagging_cache_until_it_catches_up() -> None:
+    writes = OwnWrites()
+    writes.remember(CONFIGMAPS, configmap(5, value="mine"))
+    assert writes.fresher(CONFIGMAPS, configmap(4))["data"]["value"] == "mine"
+    assert writes.fresher(CONFIGMAPS, configmap(5, value="cache"))["data"]["value"] == "cache"
+    assert len(writes) == 0, "caught up: the entry is dropped"
+    assert writes.fresher(CONFIGMAPS, configmap(4, value="old"))["data"]["value"] == "old"
+
+
+def test_a_deletion_in_the_cache_always_wins() -> None:
+    writes = OwnWrites()
+    writes.remember(CONFIGMAPS, configmap(5))
+    assert writes.fresher(CONFIGMAPS, None) is None
+
+
+@pytest.mark.parametrize(
+    ("event_type", "revision", "echo"),
+    [
+        ("MODIFIED", 5, True),  # exactly the write
+        ("MODIFIED", 4, True),  # an older state on its way
+        ("MODIFIED", 6, False),  # someone else wrote after us
+        ("DELETED", 5, False),  # a deletion is news
+    ],
+)
+def test_echoes_of_own_writes(event_type: str, revision: int, echo: bool) -> None:
+    writes = OwnWrites()
+    writes.remember(CONFIGMAPS, configmap(5))
+    event = InformerEvent(event_type, configmap(revision))  # type: ignore[arg-type]
+    assert writes.is_echo(CONFIGMAPS, event) is echo
+
+
+def test_after_the_echo_a_later_change_by_others_is_not_an_echo() -> None:
+    writes = OwnWrites()
+    writes.remember(CONFIGMAPS, configmap(5))
+    assert writes.is_echo(CONFIGMAPS, InformerEvent("MODIFIED", configmap(5)))
+    assert not writes.is_echo(CONFIGMAPS, InformerEvent("MODIFIED", configmap(5)))
+
+
+def test_highest_revision_per_kind() -> None:
+    writes = OwnWrites()
+    writes.remember(CONFIGMAPS, configmap(7, name="a"))
+    writes.remember(CONFIGMAPS, configmap(3, name="b"))
+    assert writes.highest_revision(CONFIGMAPS) == 7
