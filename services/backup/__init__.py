@@ -1,0 +1,1 @@
+"""The backup service: Kurator's Backup, Restore and Migrate over Velero's semantics."""
