@@ -1,0 +1,1 @@
+"""The scaler: how much runs (HPA, FederatedHPA, CronFederatedHPA); pure cores for now."""
