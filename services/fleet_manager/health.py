@@ -68,15 +68,18 @@ class HealthTracker:
         return candidate
 
 
-def health_taints(condition: Condition | None, *, now: str) -> list[Taint]:
-    """The taints health implies: none when Ready, not-ready or unreachable otherwise."""
+def health_taints(
+    condition: Condition | None, *, now: str, evictions_paused: bool = False
+) -> list[Taint]:
+    """The taints health implies: none when Ready, not-ready or unreachable otherwise;
+    without the NoExecute one while the fleet-wide disruption guard pauses evictions."""
     if condition is None or condition.status == "True":
         return []
     key = TAINT_UNREACHABLE if condition.reason == REASON_UNREACHABLE else TAINT_NOT_READY
-    return [
-        Taint(key=key, effect="NoSchedule", time_added=now),
-        Taint(key=key, effect="NoExecute", time_added=now),
-    ]
+    taints = [Taint(key=key, effect="NoSchedule", time_added=now)]
+    if not evictions_paused:
+        taints.append(Taint(key=key, effect="NoExecute", time_added=now))
+    return taints
 
 
 def merge_taints(existing: list[Taint], wanted_health: list[Taint]) -> list[Taint]:

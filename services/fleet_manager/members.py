@@ -28,7 +28,8 @@ from shared.store.objects import Object, utc_timestamp
 
 log = logging.getLogger(__name__)
 
-HealthListener = Callable[[str, Condition], None]
+HealthListener = Callable[[str, Condition | None, Condition], None]
+"""(cluster, previous Ready condition, new Ready condition)."""
 Summaries = tuple[NodeSummary, ResourceSummary, list[GPUProductSummary]]
 
 
@@ -57,6 +58,7 @@ class MemberSession:
         current_ready: Condition | None,
         on_change: Callable[[], None],
         on_health: HealthListener,
+        on_probe_state: Callable[[str], None],
     ) -> None:
         self.name = name
         self.client = client
@@ -64,6 +66,7 @@ class MemberSession:
         self._settings = settings
         self._on_change = on_change
         self._on_health = on_health
+        self._on_probe_state = on_probe_state
         self._tracker = HealthTracker(
             failure_threshold=settings.failure_threshold, current=current_ready
         )
@@ -74,11 +77,34 @@ class MemberSession:
         self.api_enablements: list[APIEnablement] | None = None
         self.last_error: MemberError | None = None
         self.online = False
+        self.probe_failing = False
+        """The latest probe failed, whether or not the failure threshold is reached yet."""
+        self._eviction_hold = 0
         self._ensured_namespaces: set[str] = set()
 
     @property
     def ready_condition(self) -> Condition | None:
         return self._tracker.condition
+
+    @property
+    def eviction_held(self) -> bool:
+        return self._eviction_hold > 0
+
+    def hold_evictions(self) -> None:
+        """After a fleet-wide disruption ends, a cluster still NotReady must fail a full
+        threshold of probes again before its NoExecute taint returns, as Kubernetes resets
+        every node's probe timestamps when it leaves disruption mode: clusters recover a
+        probe period apart, and the last ones must not be failed over for it."""
+        condition = self._tracker.condition
+        if condition is not None and condition.status == "False":
+            self._eviction_hold = self._settings.failure_threshold
+
+    def _count_down_hold(self, *, healthy: bool) -> None:
+        if self._eviction_hold == 0:
+            return
+        self._eviction_hold = 0 if healthy else self._eviction_hold - 1
+        if self._eviction_hold == 0:
+            self._on_change()
 
     def start(self) -> None:
         for informer in (self.nodes, self.pods):
@@ -108,16 +134,28 @@ class MemberSession:
             probe = await self.client.probe(timeout=self._settings.probe_timeout_s)
             self.online = probe.online
             outcome = ProbeOutcome(online=probe.online, healthy=probe.healthy, detail=probe.detail)
+            previous = self._tracker.condition
             changed = self._tracker.observe(outcome, now=utc_timestamp())
+            was_failing, self.probe_failing = self.probe_failing, not probe.healthy
+            self._count_down_hold(healthy=probe.healthy)
+            if changed is not None or was_failing != self.probe_failing:
+                self._notify(self._on_probe_state, self.name)
             if probe.healthy and self.version is None:
                 await self._discover()
             if probe.healthy and self.last_error is not None and self.nodes.synced:
                 self.last_error = None
                 self._on_change()
             if changed is not None:
-                self._on_health(self.name, changed)
+                self._notify(self._on_health, self.name, previous, changed)
                 self._on_change()
             await asyncio.sleep(self._settings.probe_period_s)
+
+    def _notify(self, listener: Callable[..., None], *args: object) -> None:
+        """A failing listener is logged and must not end the probe loop."""
+        try:
+            listener(*args)
+        except Exception:
+            log.exception("health listener failed for cluster %s", self.name)
 
     async def _discover(self) -> None:
         try:

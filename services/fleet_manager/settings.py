@@ -12,3 +12,16 @@ class FleetManagerSettings(BaseSettings):
     probe_timeout_s: float = Field(default=1.5, gt=0, description="one probe's timeout")
     request_timeout_s: float = Field(default=5.0, gt=0, description="member request timeout")
     workers: int = Field(default=8, ge=1, description="concurrent reconciles")
+    unhealthy_threshold: float = Field(
+        default=0.55,
+        gt=0,
+        le=1,
+        description="share of unhealthy clusters that pauses evictions "
+        "(Kubernetes --unhealthy-zone-threshold)",
+    )
+    disruption_min_clusters: int = Field(
+        default=3,
+        ge=1,
+        description="unhealthy clusters needed before the threshold applies "
+        "(Kubernetes: more than 2 not-ready nodes)",
+    )

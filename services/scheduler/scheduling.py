@@ -32,6 +32,7 @@ from services.scheduler.binding_sync import (
     with_permanent_id,
     without_claim,
 )
+from services.scheduler.eviction_events import report_eviction
 from services.scheduler.failover import (
     evict_cluster,
     format_time,
@@ -74,6 +75,7 @@ from shared.api.propagation import (
 )
 from shared.api.resources import ResourceType
 from shared.bus import Bus
+from shared.events.recording import EventRecorder
 from shared.placement.estimating import ResourceTemplate, interpret_replicas
 from shared.placement.matching import (
     SKIPPED_GROUPS,
@@ -185,8 +187,10 @@ class Scheduler:
         enable_preemption: bool,
         skipped_namespaces: list[str],
         empty_workload_propagation: bool,
+        events: EventRecorder | None = None,
     ) -> None:
         self._store = store
+        self._events = events
         self._bus = bus
         self._informer = informer_factory
         self._resolver = resolver
@@ -810,6 +814,7 @@ class Scheduler:
     ) -> None:
         for cluster in clusters:
             replicas = old_spec.assigned_replicas_for(cluster) if old_spec else 0
+            report_eviction(self._events, binding=binding, cluster=cluster, replicas=replicas)
             payload = {
                 "namespace": binding["metadata"].get("namespace") or "",
                 "name": binding["metadata"]["name"],

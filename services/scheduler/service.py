@@ -14,6 +14,7 @@ from services.scheduler.failover import format_time
 from services.scheduler.resources import KARMADA_CONFIGS, RegistryResolver, ResourceResolver
 from services.scheduler.scheduling import Scheduler
 from services.scheduler.tuning import ConcurrencyLimit, TuningReconciler
+from shared.events.recording import EventRecorder
 from shared.placement.matching import DEFAULT_SKIPPED_NAMESPACES
 from shared.runtime.reconciling import ReconcileRunner
 from shared.runtime.service import Service, ServiceContext
@@ -79,11 +80,14 @@ class SchedulerService(Service):
         self.settings = settings or SchedulerSettings()
         self._clock = clock
         self.scheduler: Scheduler | None = None
+        self.events: EventRecorder | None = None
         self._tuning: ReconcileRunner[str] | None = None
 
     async def start(self, context: ServiceContext) -> None:
         settings = self.settings
         limit = ConcurrencyLimit(min(settings.parallelism, settings.max_parallelism))
+        self.events = EventRecorder(context.store, component=self.name, clock=self._clock)
+        self.events.start()
         self.scheduler = Scheduler(
             store=context.store,
             bus=context.bus,
@@ -97,6 +101,7 @@ class SchedulerService(Service):
             enable_preemption=settings.enable_preemption,
             skipped_namespaces=settings.skipped_namespaces,
             empty_workload_propagation=settings.empty_workload_propagation,
+            events=self.events,
         )
         configs = context.informer(KARMADA_CONFIGS)
         tuning = TuningReconciler(
@@ -124,3 +129,5 @@ class SchedulerService(Service):
             await self.scheduler.stop()
         if self._tuning is not None:
             await self._tuning.drain()
+        if self.events is not None:
+            await self.events.stop()

@@ -73,3 +73,24 @@ def fleet_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FleetHub]:
     yield FleetHub(home)
     stopped = runtime("down", home=home)
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+
+
+@pytest.fixture(scope="module")
+def four_cluster_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FleetHub]:
+    """Gateway, fleet-manager and scheduler over four generated clusters `member-1..4`."""
+    home = tmp_path_factory.mktemp("four-cluster-hub")
+    started = runtime(
+        "up",
+        "--detach",
+        "--services",
+        "gateway,fleet_manager,scheduler",
+        "--gateway-port",
+        str(free_port()),
+        "--sim-clusters",
+        "4",
+        home=home,
+    )
+    assert started.returncode == 0, started.stdout + started.stderr
+    yield FleetHub(home)
+    stopped = runtime("down", home=home)
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr

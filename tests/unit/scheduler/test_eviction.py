@@ -1,7 +1,11 @@
 """Taint-based eviction timing and graceful eviction task cleanup (failover.py)."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from services.scheduler.eviction_events import report_eviction
 from services.scheduler.failover import (
     EvictionPlan,
     evict_cluster,
@@ -11,8 +15,12 @@ from services.scheduler.failover import (
 )
 from shared.api.binding import AggregatedStatusItem, ResourceBindingSpec
 from shared.api.cluster import TAINT_NOT_READY, Cluster
+from shared.api.kinds import EVENTS
 from shared.api.meta import Taint, Toleration
 from shared.api.propagation import FailoverBehavior
+from shared.events.recording import EventRecorder
+from shared.store.memory import MemoryBackend
+from shared.store.objects import ObjectStore
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -137,3 +145,54 @@ def test_no_replacement_keeps_the_old_copy_until_timeout() -> None:
     evict_cluster(binding, "a", now=NOW)
     settle_tasks(binding, aggregated=[], scheduled=True, now=NOW, timeout_seconds=600)
     assert [t.from_cluster for t in binding.graceful_eviction_tasks] == ["a"]
+
+
+async def test_an_eviction_logs_and_records_karmadas_event_on_binding_and_template(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = ObjectStore(MemoryBackend())
+    recorder = EventRecorder(store, component="scheduler", clock=lambda: NOW)
+    recorder.start()
+    binding = {
+        "apiVersion": "work.karmada.io/v1alpha2",
+        "kind": "ResourceBinding",
+        "metadata": {"name": "web-deployment", "namespace": "shop", "uid": "b-1"},
+        "spec": {
+            "resource": {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "namespace": "shop",
+                "name": "web",
+                "uid": "d-1",
+            }
+        },
+    }
+    with caplog.at_level(logging.WARNING, logger="services.scheduler.eviction_events"):
+        report_eviction(recorder, binding=binding, cluster="east", replicas=4)
+    await recorder.flush()
+    await recorder.stop()
+    [line] = caplog.records
+    assert (line.cluster, line.reason, line.binding, line.replicas) == (
+        "east",
+        "TaintUntolerated",
+        "shop/web-deployment",
+        4,
+    )
+    stored = (await store.list(EVENTS, namespace="shop")).items
+    assert sorted(
+        (e["involvedObject"]["kind"], e["involvedObject"]["uid"], e["reason"], e["message"])
+        for e in stored
+    ) == [
+        (
+            "Deployment",
+            "d-1",
+            "EvictWorkloadFromClusterSucceed",
+            "Evict from cluster east succeed.",
+        ),
+        (
+            "ResourceBinding",
+            "b-1",
+            "EvictWorkloadFromClusterSucceed",
+            "Evict from cluster east succeed.",
+        ),
+    ]
