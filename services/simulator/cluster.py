@@ -10,6 +10,7 @@ import logging
 from typing import Protocol
 
 from services.simulator.caching import SharedInformers
+from services.simulator.capping import PodCap
 from services.simulator.collecting import GarbageCollector
 from services.simulator.deployments import DeploymentController
 from services.simulator.evicting import EvictionResult, evict
@@ -23,6 +24,7 @@ from services.simulator.nodes import (
     build_lease,
     build_node,
 )
+from services.simulator.pacing import Pacer
 from services.simulator.podscheduling import PodScheduler
 from services.simulator.replicasets import ReplicaSetController
 from services.simulator.resources import (
@@ -69,6 +71,7 @@ class SimulatedCluster:
         self.store = ObjectStore(self.backend)
         self.stages = stages if stages is not None else default_stages(config)
         self.loads = LoadModel(default=config.default_load)
+        self.pacer = Pacer()
         self._informers: SharedInformers | None = None
         self._controllers: list[Controller] = []
         self._seeded = False
@@ -96,15 +99,17 @@ class SimulatedCluster:
             for resource in (NODES, PODS, DEPLOYMENTS, REPLICASETS, STATEFULSETS, JOBS):
                 informers[resource]
             heartbeat = self.config.node_heartbeat_period
+            pacer, cap = self.pacer, PodCap(self.config.max_pods, informers)
+            name = self.name
             controllers: list[Controller] = [
-                NodeController(self.store, informers, cluster=self.name, heartbeat=heartbeat),
-                PodScheduler(self.store, informers, cluster=self.name),
-                Kubelets(self.store, informers, cluster=self.name, stages=self.stages),
-                ReplicaSetController(self.store, informers, cluster=self.name),
-                DeploymentController(self.store, informers, cluster=self.name),
-                StatefulSetController(self.store, informers, cluster=self.name),
-                JobController(self.store, informers, cluster=self.name),
-                GarbageCollector(self.store, informers, cluster=self.name),
+                NodeController(self.store, informers, cluster=name, heartbeat=heartbeat),
+                PodScheduler(self.store, informers, cluster=name, pacer=pacer),
+                Kubelets(self.store, informers, cluster=name, stages=self.stages, pacer=pacer),
+                ReplicaSetController(self.store, informers, cluster=name, pacer=pacer, cap=cap),
+                DeploymentController(self.store, informers, cluster=name, pacer=pacer),
+                StatefulSetController(self.store, informers, cluster=name, pacer=pacer, cap=cap),
+                JobController(self.store, informers, cluster=name, pacer=pacer, cap=cap),
+                GarbageCollector(self.store, informers, cluster=name, pacer=pacer),
             ]
             await informers.start()
             for controller in controllers:

@@ -7,6 +7,7 @@ from DeleteOptions.propagationPolicy, B.6).
 """
 
 from services.simulator.caching import SharedInformers
+from services.simulator.pacing import Pacer
 from services.simulator.resources import DEPENDENT_KINDS, OWNER_KINDS
 from services.simulator.writing import delete_quietly, mutate
 from shared.api.resources import ResourceType
@@ -20,9 +21,12 @@ _SWEEP = "*"
 
 
 class GarbageCollector:
-    def __init__(self, store: ObjectStore, informers: SharedInformers, *, cluster: str) -> None:
+    def __init__(
+        self, store: ObjectStore, informers: SharedInformers, *, cluster: str, pacer: Pacer
+    ) -> None:
         self._store = store
         self._informers = informers
+        self._pacer = pacer
         self.runner: ReconcileRunner[str] = ReconcileRunner(
             f"sim/{cluster}/garbage-collector", self._reconcile, workers=1
         )
@@ -52,7 +56,13 @@ class GarbageCollector:
         orphaning = owner is not None and ORPHAN in finalizers
         remaining = 0
         for resource in DEPENDENT_KINDS:
-            for dependent in self._informers.list(resource):
+            candidates = (
+                self._informers.list(resource)
+                if uid == _SWEEP
+                else self._informers.dependents(resource, uid)
+            )
+            for dependent in candidates:
+                await self._pacer.pace()
                 references = dependent["metadata"].get("ownerReferences") or []
                 uids = {reference.get("uid") for reference in references}
                 if not uids or (uid != _SWEEP and uid not in uids):

@@ -10,8 +10,10 @@ import math
 from typing import Any
 
 from services.simulator.caching import SharedInformers
+from services.simulator.pacing import Pacer
+from services.simulator.replicasets import REPLICA_FAILURE
 from services.simulator.resources import DEPLOYMENTS, REPLICASETS
-from services.simulator.workloads import OwnerLoop, owned, replicas_of, template_hash, write_status
+from services.simulator.workloads import OwnerLoop, replicas_of, template_hash, write_status
 from services.simulator.writing import delete_quietly, mutate, owner_reference, set_condition
 from shared.runtime.reconciling import Requeue
 from shared.store.errors import AlreadyExistsError
@@ -147,6 +149,7 @@ def deployment_status(deployment: Object, new: Object | None, olds: list[Object]
         now=now,
         extra_times=("lastUpdateTime",),
     )
+    conditions = _replica_failure(conditions, everything)
     return {
         "observedGeneration": deployment["metadata"].get("generation", 1),
         "replicas": total,
@@ -156,6 +159,31 @@ def deployment_status(deployment: Object, new: Object | None, olds: list[Object]
         "unavailableReplicas": max(0, sum(_spec_replicas(rs) for rs in everything) - available),
         "conditions": conditions,
     }
+
+
+def _replica_failure(conditions: list[Object], sets: list[Object]) -> list[Object]:
+    """`getReplicaFailures`: the new ReplicaSet's ReplicaFailure first, moved onto the
+    Deployment with its transition time (`ReplicaSetToDeploymentCondition`), or removed."""
+    failure = next(
+        (
+            condition
+            for rs in sets
+            for condition in (rs.get("status") or {}).get("conditions") or []
+            if condition.get("type") == REPLICA_FAILURE
+        ),
+        None,
+    )
+    if failure is None:
+        return [c for c in conditions if c.get("type") != REPLICA_FAILURE]
+    return set_condition(
+        conditions,
+        type_=REPLICA_FAILURE,
+        status=failure.get("status", "True"),
+        reason=failure.get("reason", ""),
+        message=failure.get("message", ""),
+        now=failure.get("lastTransitionTime") or utc_timestamp(),
+        extra_times=("lastUpdateTime",),
+    )
 
 
 def new_replicaset(deployment: Object, *, pod_hash: str, replicas: int, revision: int) -> Object:
@@ -195,7 +223,9 @@ def _annotations(deployment: Object, *, revision: int) -> dict[str, str]:
 
 
 class DeploymentController:
-    def __init__(self, store: ObjectStore, informers: SharedInformers, *, cluster: str) -> None:
+    def __init__(
+        self, store: ObjectStore, informers: SharedInformers, *, cluster: str, pacer: Pacer
+    ) -> None:
         self._store = store
         self._informers = informers
         self.loop = OwnerLoop(
@@ -204,11 +234,12 @@ class DeploymentController:
             owner=DEPLOYMENTS,
             dependents=(REPLICASETS,),
             reconcile=self._reconcile,
+            pacer=pacer,
         )
 
     async def _reconcile(self, deployment: Object) -> Requeue | None:
         namespace = deployment["metadata"]["namespace"]
-        sets = owned(self._informers.list(REPLICASETS, namespace=namespace), deployment)
+        sets = self._informers.owned(REPLICASETS, deployment)
         pod_hash = template_hash(deployment["spec"].get("template") or {})
         new = next((rs for rs in sets if rs["metadata"]["name"].endswith(f"-{pod_hash}")), None)
         olds = [rs for rs in sets if rs is not new]
@@ -240,7 +271,7 @@ class DeploymentController:
         await self._annotate(deployment, revision)
         if last is not None:
             await self._informers.caught_up(REPLICASETS, last)
-            sets = owned(self._informers.list(REPLICASETS, namespace=namespace), deployment)
+            sets = self._informers.owned(REPLICASETS, deployment)
             new = next((rs for rs in sets if rs["metadata"]["name"].endswith(f"-{pod_hash}")), None)
             olds = [rs for rs in sets if rs is not new]
         fresh = self._informers.get(DEPLOYMENTS, namespace, deployment["metadata"]["name"])

@@ -6,12 +6,14 @@ Pods do not fail in the simulator unless a stage makes them; `backoffLimit` stil
 """
 
 from services.simulator.caching import SharedInformers
+from services.simulator.capping import RETRY_AFTER_S, PodCap
+from services.simulator.pacing import Pacer
 from services.simulator.resources import JOBS, PODS
 from services.simulator.workloads import (
     OwnerLoop,
+    create_pods,
     is_active,
     is_pod_ready,
-    owned,
     pod_from_template,
     write_status,
 )
@@ -99,20 +101,31 @@ def job_status(job: Object, pods: list[Object], *, now: str) -> Object:
 
 
 class JobController:
-    def __init__(self, store: ObjectStore, informers: SharedInformers, *, cluster: str) -> None:
+    def __init__(
+        self,
+        store: ObjectStore,
+        informers: SharedInformers,
+        *,
+        cluster: str,
+        pacer: Pacer,
+        cap: PodCap,
+    ) -> None:
         self._store = store
         self._informers = informers
+        self._pacer = pacer
+        self._cap = cap
         self.loop = OwnerLoop(
             informers,
             name=f"sim/{cluster}/jobs",
             owner=JOBS,
             dependents=(PODS,),
             reconcile=self._reconcile,
+            pacer=pacer,
         )
 
     async def _reconcile(self, job: Object) -> Requeue | None:
-        namespace = job["metadata"]["namespace"]
-        pods = owned(self._informers.list(PODS, namespace=namespace), job)
+        pods = self._informers.owned(PODS, job)
+        refused: str | None = None
         if not _finished(job) and not job["spec"].get("suspend"):
             completions = int(job["spec"].get("completions") or 1)
             parallelism = int(job["spec"].get("parallelism") or 1)
@@ -122,16 +135,20 @@ class JobController:
             wanted = min(parallelism, completions - succeeded) - active
             if failed > int(job["spec"].get("backoffLimit", 6)):
                 wanted = 0
-            last = None
-            for _ in range(max(0, wanted)):
-                created = await self._store.create(PODS, job_pod(job))
-                last = created["metadata"]["resourceVersion"]
-            if last is not None:
-                await self._informers.caught_up(PODS, last)
-                pods = owned(self._informers.list(PODS, namespace=namespace), job)
+            if wanted > 0:
+                last, refused = await create_pods(
+                    self._store,
+                    self._informers,
+                    bodies=(job_pod(job) for _ in range(wanted)),
+                    count=wanted,
+                    cap=self._cap,
+                    pacer=self._pacer,
+                )
+                if last is not None:
+                    pods = self._informers.owned(PODS, job)
         status = job_status(job, pods, now=utc_timestamp())
         await write_status(self._store, JOBS, job, status)
-        return None
+        return Requeue(after=RETRY_AFTER_S) if refused is not None else None
 
     def start(self) -> None:
         self.loop.start()

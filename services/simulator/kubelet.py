@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from services.simulator.caching import SharedInformers
 from services.simulator.nodes import is_node_ready
+from services.simulator.pacing import Pacer
 from services.simulator.resources import NODES, PODS
 from services.simulator.workloads import is_pod_ready, is_terminal
 from services.simulator.writing import controller_of, delete_quietly, mutate, set_condition
@@ -268,9 +269,11 @@ class Kubelets:
         *,
         cluster: str,
         stages: list[Stage],
+        pacer: Pacer,
     ) -> None:
         self._store = store
         self._informers = informers
+        self._pacer = pacer
         self.stages = stages
         self._armed: dict[ObjectKey, tuple[str, float]] = {}
         self._addresses = _PodAddresses()
@@ -305,6 +308,7 @@ class Kubelets:
         return next((stage for stage in self.stages if stage.selector(pod, node)), None)
 
     async def _reconcile(self, key: ObjectKey) -> Requeue | None:
+        await self._pacer.pace()
         pod = self._informers.get(PODS, key[0], key[1])
         node = self._informers.get(NODES, None, pod["spec"].get("nodeName", "")) if pod else None
         stage = self._stage_for(pod, node) if pod else None

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.simulator.caching import SharedInformers
+from services.simulator.pacing import Pacer
 from services.simulator.resources import NODES, PODS
 from services.simulator.writing import mutate, set_condition
 from shared.api.meta import Taint, Toleration
@@ -259,9 +260,12 @@ class PodScheduler:
 
     _KEY = "pending"
 
-    def __init__(self, store: ObjectStore, informers: SharedInformers, *, cluster: str) -> None:
+    def __init__(
+        self, store: ObjectStore, informers: SharedInformers, *, cluster: str, pacer: Pacer
+    ) -> None:
         self._store = store
         self._informers = informers
+        self._pacer = pacer
         self.runner: ReconcileRunner[str] = ReconcileRunner(
             f"sim/{cluster}/scheduler", self._reconcile, workers=1
         )
@@ -296,11 +300,14 @@ class PodScheduler:
         infos = node_infos(self._informers.list(NODES), pods)
         last_revision: str | None = None
         for pod in pending:
+            await self._pacer.pace()
             result = fit(pod, infos.values())
             if result.node is not None:
                 written = await self._bind(pod, result.node)
                 if written is not None:
                     infos[result.node].assume(pod_requests(pod.get("spec") or {}))
+            elif _unschedulable_for(pod, result.message):
+                written = None
             else:
                 written = await self._mark_unschedulable(pod, result.message)
             if written is not None:
@@ -352,6 +359,18 @@ class PodScheduler:
 
     async def stop(self) -> None:
         await self.runner.drain(timeout=2.0)
+
+
+def _unschedulable_for(pod: Object, message: str) -> bool:
+    """The cached pod already says so: a retry pass writes nothing for it."""
+    for condition in (pod.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == "PodScheduled":
+            return (condition.get("status"), condition.get("reason"), condition.get("message")) == (
+                "False",
+                "Unschedulable",
+                message,
+            )
+    return False
 
 
 def _scheduled(pod: Object, *, status: str, reason: str, message: str, now: str) -> Object:

@@ -6,12 +6,14 @@ the pods from the highest ordinal down, one at a time, each after the rest are R
 """
 
 from services.simulator.caching import SharedInformers
+from services.simulator.capping import RETRY_AFTER_S, PodCap
+from services.simulator.pacing import Pacer
 from services.simulator.resources import PODS, STATEFULSETS
 from services.simulator.workloads import (
     OwnerLoop,
+    create_pods,
     is_active,
     is_pod_ready,
-    owned,
     pod_from_template,
     replicas_of,
     template_hash,
@@ -79,31 +81,54 @@ def statefulset_status(statefulset: Object, pods: list[Object]) -> Object:
 
 
 class StatefulSetController:
-    def __init__(self, store: ObjectStore, informers: SharedInformers, *, cluster: str) -> None:
+    def __init__(
+        self,
+        store: ObjectStore,
+        informers: SharedInformers,
+        *,
+        cluster: str,
+        pacer: Pacer,
+        cap: PodCap,
+    ) -> None:
         self._store = store
         self._informers = informers
+        self._pacer = pacer
+        self._cap = cap
         self.loop = OwnerLoop(
             informers,
             name=f"sim/{cluster}/statefulsets",
             owner=STATEFULSETS,
             dependents=(PODS,),
             reconcile=self._reconcile,
+            pacer=pacer,
         )
 
     async def _reconcile(self, statefulset: Object) -> Requeue | None:
         namespace = statefulset["metadata"]["namespace"]
         name = statefulset["metadata"]["name"]
-        pods = owned(self._informers.list(PODS, namespace=namespace), statefulset)
-        revision = await self._step(statefulset, pods)
+        pods = self._informers.owned(PODS, statefulset)
+        revision, refused = await self._step(statefulset, pods)
         if revision is not None:
             await self._informers.caught_up(PODS, revision)
-            pods = owned(self._informers.list(PODS, namespace=namespace), statefulset)
+            pods = self._informers.owned(PODS, statefulset)
         fresh = self._informers.get(STATEFULSETS, namespace, name) or statefulset
         await write_status(self._store, STATEFULSETS, fresh, statefulset_status(fresh, pods))
-        return None
+        return Requeue(after=RETRY_AFTER_S) if refused else None
 
-    async def _step(self, statefulset: Object, pods: list[Object]) -> str | None:
-        """One move towards the desired pods; the revision of the write, if any."""
+    async def _create(self, statefulset: Object, ordinal: int) -> tuple[str | None, bool]:
+        last, refusal = await create_pods(
+            self._store,
+            self._informers,
+            bodies=[ordinal_pod(statefulset, ordinal)],
+            count=1,
+            cap=self._cap,
+            pacer=self._pacer,
+        )
+        return last, refusal is not None
+
+    async def _step(self, statefulset: Object, pods: list[Object]) -> tuple[str | None, bool]:
+        """One move towards the desired pods: the revision of the write, if any, and whether
+        the pod cap refused a pod (the ordinals from it on wait for a retry)."""
         name = statefulset["metadata"]["name"]
         parallel = statefulset["spec"].get("podManagementPolicy") == "Parallel"
         replicas = replicas_of(statefulset)
@@ -116,22 +141,22 @@ class StatefulSetController:
         for ordinal in range(replicas):
             pod = by_ordinal.get(ordinal)
             if pod is None:
-                created = await self._store.create(PODS, ordinal_pod(statefulset, ordinal))
-                last = created["metadata"]["resourceVersion"]
-                if not parallel:
-                    return last
+                created, refused = await self._create(statefulset, ordinal)
+                last = created or last
+                if refused or not parallel:
+                    return last, refused
             elif not parallel and not is_pod_ready(pod):
-                return last
+                return last, False
         if last is not None:
-            return last
+            return last, False
         surplus = sorted((o for o in by_ordinal if o >= replicas), reverse=True)
         for ordinal in surplus[: None if parallel else 1]:
             last = await self._delete(by_ordinal[ordinal]) or last
         if last is not None or surplus:
-            return last
+            return last, False
         strategy = (statefulset["spec"].get("updateStrategy") or {}).get("type", "RollingUpdate")
         if strategy == "OnDelete" or not all(is_pod_ready(pod) for pod in by_ordinal.values()):
-            return None
+            return None, False
         revision = update_revision(statefulset)
         stale = [
             ordinal
@@ -139,8 +164,8 @@ class StatefulSetController:
             if pod["metadata"]["labels"].get(REVISION_LABEL) != revision
         ]
         if stale:
-            return await self._delete(by_ordinal[max(stale)])
-        return None
+            return await self._delete(by_ordinal[max(stale)]), False
+        return None, False
 
     async def _delete(self, pod: Object) -> str | None:
         revision = await delete_quietly(

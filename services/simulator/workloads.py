@@ -6,18 +6,22 @@ the controller ownerReference), enqueue it. Owners' own status writes are skippe
 """
 
 import copy
-from collections.abc import Awaitable, Callable
+import itertools
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import orjson
 
 from services.simulator.caching import SharedInformers
+from services.simulator.capping import PodCap
+from services.simulator.pacing import Pacer
+from services.simulator.resources import PODS
 from services.simulator.writing import controller_of, owner_reference
 from shared.api.meta import LabelSelector
 from shared.api.resources import ResourceType
 from shared.runtime.informing import InformerEvent, ObjectKey
 from shared.runtime.reconciling import ReconcileRunner, Requeue
-from shared.store.errors import ConflictError, NotFoundError
+from shared.store.errors import AlreadyExistsError, ConflictError, NotFoundError
 from shared.store.objects import Object, ObjectStore
 
 TERMINAL_PHASES = ("Succeeded", "Failed")
@@ -114,9 +118,51 @@ def qos_class(spec: Object) -> str:
     return "Guaranteed" if guaranteed else "Burstable"
 
 
-def owned(objects: list[Object], owner: Object) -> list[Object]:
-    uid = owner["metadata"]["uid"]
-    return [obj for obj in objects if (controller_of(obj) or {}).get("uid") == uid]
+_NAME_ATTEMPTS = 3
+"""A generated name may collide with a pod's (5 random letters); try a fresh one."""
+
+
+async def create_pods(
+    store: ObjectStore,
+    informers: SharedInformers,
+    *,
+    bodies: Iterable[Object],
+    count: int,
+    cap: PodCap,
+    pacer: Pacer,
+) -> tuple[str | None, str | None]:
+    """Create up to `count` of `bodies` within the pod cap, pacing between creations.
+
+    Returns the last write's revision (the informer has seen it) and, when the cap
+    refused some, the refusal message naming the first pod not created.
+    """
+    granted = cap.reserve(count)
+    pending = iter(bodies)
+    last: str | None = None
+    try:
+        for body in itertools.islice(pending, granted):
+            created = await _create_pod(store, body)
+            last = created["metadata"]["resourceVersion"]
+            await pacer.pace()
+        if last is not None:
+            await informers.caught_up(PODS, last)
+    finally:
+        cap.release(granted)
+    if granted >= count:
+        return last, None
+    refused = next(pending, None) or {}
+    metadata = refused.get("metadata") or {}
+    return last, cap.refusal(metadata.get("name") or metadata.get("generateName") or "")
+
+
+async def _create_pod(store: ObjectStore, body: Object) -> Object:
+    for _ in range(_NAME_ATTEMPTS - 1):
+        try:
+            return await store.create(PODS, body)
+        except AlreadyExistsError:
+            if body["metadata"].get("name"):
+                raise
+    return await store.create(PODS, body)
 
 
 def _without_status(obj: Object) -> Object:
@@ -142,8 +188,10 @@ class OwnerLoop:
         owner: ResourceType,
         dependents: tuple[ResourceType, ...],
         reconcile: Reconcile,
+        pacer: Pacer,
     ) -> None:
         self._informers = informers
+        self._pacer = pacer
         self._owner = owner
         self._reconcile_owner = reconcile
         self.runner: ReconcileRunner[ObjectKey] = ReconcileRunner(name, self._reconcile, workers=2)
@@ -164,6 +212,7 @@ class OwnerLoop:
             self.runner.enqueue((namespace, reference["name"]))
 
     async def _reconcile(self, key: ObjectKey) -> Requeue | None:
+        await self._pacer.pace()
         obj = self._informers.get(self._owner, key[0], key[1])
         if obj is None or obj["metadata"].get("deletionTimestamp"):
             return None

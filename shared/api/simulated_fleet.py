@@ -120,6 +120,8 @@ class ClusterConfig(_ConfigModel):
     """Synthetic usage as a fraction of requests when a workload names no load."""
     event_history: int = Field(default=2_000, ge=100)
     """Watch events kept for resuming watches; older resourceVersions get 410 Gone."""
+    max_pods: int = Field(default=5_000, ge=1)
+    """Pods the cluster's controllers create at most; beyond it a workload reports FailedCreate."""
 
     def node_group_name(self, index: int) -> str:
         return self.nodes[index].name or f"group{index}"

@@ -7,9 +7,8 @@ previous assignment (`core/assignment.go`, `core/division_algorithm.go`,
 only narrows Webster's choice when present.
 """
 
-import heapq
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -17,6 +16,8 @@ from shared.api.affinity import cluster_matches
 from shared.api.binding import TargetCluster
 from shared.api.cluster import Cluster
 from shared.api.propagation import Placement, StaticClusterWeight
+from shared.placement.skewing import Party, SkewRule, skewed_seats
+from shared.placement.webster import divide_seats
 
 Strategy = Literal["Duplicated", "Aggregated", "StaticWeight", "DynamicWeight"]
 
@@ -41,14 +42,6 @@ class Candidate:
     score: int = 0
 
 
-@dataclass(frozen=True)
-class SkewRule:
-    """Navarch `maxSkew`: replica counts per domain may differ by at most `max_skew`."""
-
-    max_skew: int
-    domains: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-
 def fnv1a32(data: bytes) -> int:
     value = 0x811C9DC5
     for byte in data:
@@ -63,46 +56,6 @@ def names_descending(uid: str) -> bool:
     return bool(uid) and fnv1a32(uid.encode()) & 1 == 1
 
 
-@dataclass
-class _Party:
-    name: str
-    votes: int
-    seats: int
-    descending: bool
-
-    def priority(self) -> float:
-        return float(self.votes) / float(2 * self.seats + 1)
-
-    def __lt__(self, other: "_Party") -> bool:
-        """Heap order: higher priority, then fewer seats, then the name rule."""
-        mine, theirs = self.priority(), other.priority()
-        if mine != theirs:
-            return mine > theirs
-        if self.seats != other.seats:
-            return self.seats < other.seats
-        if self.descending:
-            return self.name > other.name
-        return self.name < other.name
-
-
-def _skew_ok(rules: Sequence[SkewRule], counts: Mapping[str, int], name: str) -> bool:
-    for rule in rules:
-        per_domain: dict[str, int] = {}
-        for cluster, domains in rule.domains.items():
-            for domain in domains:
-                per_domain[domain] = per_domain.get(domain, 0) + counts.get(cluster, 0)
-        if not per_domain:
-            continue
-        lowest = min(per_domain.values())
-        for domain in rule.domains.get(name, ()):
-            per_domain[domain] += 1
-        if max(per_domain.values()) - min(per_domain.values()) > rule.max_skew and not any(
-            per_domain[d] - 1 == lowest for d in rule.domains.get(name, ())
-        ):
-            return False
-    return True
-
-
 def webster_seats(
     new_seats: int,
     votes: Mapping[str, int],
@@ -114,52 +67,27 @@ def webster_seats(
 ) -> dict[str, int]:
     """`AllocateWebsterSeats` as seats per party (initial parties first, then new voters).
 
-    The parties' order is total (priority, then seats, then the uid's name rule, names are
-    unique), so popping the best party `new_seats` times picks the same parties whatever the
-    queue: without skew rules the queue is a heap of plain tuples compared in C.
+    Karmada's order is total (priority, then seats, then the uid's name rule, names are
+    unique); the seats are found by arithmetic (`webster.py`), or under Navarch's skew rules
+    coarse to fine (`skewing.py`), never one loop turn per replica.
     """
     descending = names_descending(uid)
     if skew:
-        parties: dict[str, _Party] = {}
+        parties: dict[str, Party] = {}
         for name, held in (initial or {}).items():
-            parties[name] = _Party(name, 0, held, descending)
+            parties[name] = Party(name, 0, held, descending)
         for name, vote in votes.items():
             if name in parties:
                 parties[name].votes = vote
             else:
-                parties[name] = _Party(name, vote, 0, descending)
-        if not parties:
-            return {}
-        counts = dict(base_counts or {})
-        ordered = list(parties.values())
-        for _ in range(new_seats):
-            ranked = sorted(ordered)
-            pick = next((p for p in ranked if p.votes > 0 and _skew_ok(skew, counts, p.name)), None)
-            pick = pick or ranked[0]
-            pick.seats += 1
-            counts[pick.name] = counts.get(pick.name, 0) + 1
-        return {p.name: p.seats for p in parties.values()}
+                parties[name] = Party(name, vote, 0, descending)
+        return skewed_seats(new_seats, list(parties.values()), skew, base_counts or {})
     seats = {name: held for name, held in (initial or {}).items()}
     ballots = dict.fromkeys(seats, 0)
     for name, vote in votes.items():
         ballots[name] = vote
         seats.setdefault(name, 0)
-    if new_seats <= 0 or not seats:
-        return seats
-    sign = -1 if descending else 1
-    # (-priority, seats, name rank): the `_Party.__lt__` order as a tuple.
-    heap = [
-        (-(float(ballots[name]) / float(2 * seats[name] + 1)), seats[name], sign * rank, name)
-        for rank, name in enumerate(sorted(seats))
-    ]
-    heapq.heapify(heap)
-    for _ in range(new_seats):
-        _, held, rank, name = heap[0]
-        held += 1
-        vote = ballots[name]
-        heapq.heapreplace(heap, (-(float(vote) / float(2 * held + 1)), held, rank, name))
-        seats[name] = held
-    return seats
+    return divide_seats(new_seats, ballots, seats, descending=descending)
 
 
 def allocate_webster(

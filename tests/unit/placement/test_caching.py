@@ -17,13 +17,14 @@ from shared.api.propagation import (
     default_placement,
 )
 from shared.placement import caching
-from shared.placement.dividing import _Party, names_descending, webster_seats
+from shared.placement.dividing import names_descending, webster_seats
 from shared.placement.filtering import (
     FILTER_PLUGINS,
     FilterContext,
     verdict,
 )
 from shared.placement.placing import PlacementResult, place
+from shared.placement.skewing import Party
 
 APPS = [{"groupVersion": "apps/v1", "resources": [{"name": "deployments", "kind": "Deployment"}]}]
 DEPLOY = ObjectReference(api_version="apps/v1", kind="Deployment", name="web", uid="uid-7")
@@ -135,14 +136,14 @@ def test_previous_result_and_eviction_are_applied_per_binding() -> None:
 def _reference_webster(
     new_seats: int, votes: Mapping[str, int], initial: Mapping[str, int], uid: str
 ) -> dict[str, int]:
-    """Karmada's loop with the `_Party` heap, as the port first wrote it."""
+    """Karmada's loop with the `Party` heap, as the port first wrote it."""
     descending = names_descending(uid)
-    parties = {name: _Party(name, 0, seats, descending) for name, seats in initial.items()}
+    parties = {name: Party(name, 0, seats, descending) for name, seats in initial.items()}
     for name, vote in votes.items():
         if name in parties:
             parties[name].votes = vote
         else:
-            parties[name] = _Party(name, vote, 0, descending)
+            parties[name] = Party(name, vote, 0, descending)
     heap = list(parties.values())
     heapq.heapify(heap)
     for _ in range(new_seats):

@@ -95,3 +95,10 @@ def test_unreadable_files_are_named(tmp_path: Path) -> None:
         load_fleet_config(broken)
     with pytest.raises(FleetConfigError, match=r"missing\.yaml: cannot read"):
         load_fleet_config(tmp_path / "missing.yaml")
+
+
+def test_pod_cap_defaults_and_names_the_field() -> None:
+    assert parse_fleet_config(fleet()).clusters[0].max_pods == 5_000
+    assert parse_fleet_config(fleet(maxPods=40)).clusters[0].max_pods == 40
+    with pytest.raises(FleetConfigError, match=r"clusters\[0\]\.maxPods: .*greater than or equal"):
+        parse_fleet_config(fleet(maxPods=0))
