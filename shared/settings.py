@@ -39,3 +39,18 @@ class NavarchSettings(BaseSettings):
         raise RuntimeError(
             f"no NATS to connect to: set NAVARCH_NATS_URL or run `navarch up` (no {recorded})"
         )
+
+
+class SupervisorSettings(BaseSettings):
+    """How `navarch up` watches the processes it runs (read by the supervisor only)."""
+
+    model_config = SettingsConfigDict(env_prefix="NAVARCH_", extra="ignore")
+
+    liveness_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A service whose /healthz fails this long in a row is killed and restarted",
+    )
+    liveness_period_s: float = Field(
+        default=2.0, gt=0, description="How often /healthz is probed, and each probe's timeout"
+    )

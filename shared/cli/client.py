@@ -1,16 +1,21 @@
 """A small Kubernetes REST client for the `navarch` CLI: discovery, resolve names, CRUD, watch.
 
 The CLI talks to the hub (or a simulated member) over HTTPS with the kubeconfig's CA and
-token; errors come back as Kubernetes Status objects and are raised as `ApiError`.
+token; errors come back as Kubernetes Status objects and are raised as `ApiError`, and a
+server that cannot be reached at all as `ServerUnreachable` with kubectl's one line.
 """
 
+import contextlib
 import json
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
+
+from shared.cli.transport_errors import TRANSPORT_ERRORS, unreachable
 
 Object = dict[str, Any]
 
@@ -45,11 +50,11 @@ class ApiResource:
     def collection_path(self, namespace: str | None) -> str:
         base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
         if self.namespaced and namespace:
-            return f"{base}/namespaces/{namespace}/{self.plural}"
+            return f"{base}/namespaces/{quote(namespace, safe='')}/{self.plural}"
         return f"{base}/{self.plural}"
 
     def item_path(self, namespace: str | None, name: str) -> str:
-        return f"{self.collection_path(namespace)}/{name}"
+        return f"{self.collection_path(namespace)}/{quote(name, safe='')}"
 
 
 @dataclass
@@ -99,6 +104,14 @@ class KubeClient:
     def _url(self, path: str) -> str:
         return self.endpoint.server.rstrip("/") + path
 
+    @contextlib.contextmanager
+    def _reaching_server(self) -> Iterator[None]:
+        """The one place transport failures become `ServerUnreachable`."""
+        try:
+            yield
+        except TRANSPORT_ERRORS as error:
+            raise unreachable(self.endpoint.server, error) from error
+
     async def request(
         self,
         method: str,
@@ -111,19 +124,21 @@ class KubeClient:
         assert self._session is not None, "use `async with KubeClient(...)`"
         data = body if isinstance(body, str) else None if body is None else json.dumps(body)
         headers = {"Content-Type": content_type} if data is not None else {}
-        async with self._session.request(
-            method, self._url(path), params=params, data=data, headers=headers
-        ) as response:
-            text = await response.text()
-            payload: Object = json.loads(text) if text.strip().startswith("{") else {}
-            if response.status >= 400:
-                raise ApiError(
-                    code=response.status,
-                    reason=str(payload.get("reason") or response.reason),
-                    message=str(payload.get("message") or text.strip() or response.reason),
-                    status=payload,
-                )
-            return payload
+        with self._reaching_server():
+            async with self._session.request(
+                method, self._url(path), params=params, data=data, headers=headers
+            ) as response:
+                text = await response.text()
+                status, reason = response.status, response.reason
+        payload: Object = json.loads(text) if text.strip().startswith("{") else {}
+        if status >= 400:
+            raise ApiError(
+                code=status,
+                reason=str(payload.get("reason") or reason),
+                message=str(payload.get("message") or text.strip() or reason),
+                status=payload,
+            )
+        return payload
 
     async def server_version(self) -> Object:
         return await self.request("GET", "/version")
@@ -221,19 +236,23 @@ class KubeClient:
         params = {"watch": "true", "resourceVersion": resource_version}
         if label_selector:
             params["labelSelector"] = label_selector
-        async with self._session.get(
-            self._url(resource.collection_path(namespace)),
-            params=params,
-            timeout=aiohttp.ClientTimeout(total=None, sock_read=None),
-        ) as response:
-            if response.status >= 400:
-                payload = await response.json()
-                raise ApiError(
-                    response.status, payload.get("reason", ""), payload.get("message", ""), payload
-                )
-            async for line in response.content:
-                if line.strip():
-                    yield json.loads(line)
+        with self._reaching_server():
+            async with self._session.get(
+                self._url(resource.collection_path(namespace)),
+                params=params,
+                timeout=aiohttp.ClientTimeout(total=None, sock_read=None),
+            ) as response:
+                if response.status >= 400:
+                    payload = await response.json()
+                    raise ApiError(
+                        response.status,
+                        payload.get("reason", ""),
+                        payload.get("message", ""),
+                        payload,
+                    )
+                async for line in response.content:
+                    if line.strip():
+                        yield json.loads(line)
 
 
 def replace_version(resource: ApiResource, version: str) -> ApiResource:

@@ -5,6 +5,7 @@ import os
 import sys
 
 from shared.cli import kube_commands, plan_command, runtime_commands, sim_commands
+from shared.cli.errors import debugging, error_line, is_expected
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +26,13 @@ def main(argv: list[str] | None = None) -> int:
         # `navarch get … | head` closed the pipe: like kubectl, stop quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        if debugging() and not is_expected(error):
+            raise
+        print(error_line(error), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

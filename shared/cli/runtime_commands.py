@@ -13,25 +13,26 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import yaml
+
 from shared.cli.attaching import attach_simulated_clusters
+from shared.cli.process_logs import read_from, size_of
 from shared.cli.supervising import ProcessSpec, Supervisor, discover_services, read_state
-from shared.natsserver import NatsCredentials, NatsServer, free_port
-from shared.settings import NATS_CONNECTION_FILE
+from shared.natsserver import CONFIG_FILE, NatsCredentials, NatsServer, free_port
+from shared.private_files import open_private_log, private_dir, write_private
+from shared.settings import NATS_CONNECTION_FILE, NavarchSettings, SupervisorSettings
 from shared.store.encryption import load_or_create_key
 
 DEFAULT_GATEWAY_PORT = 6443
+DEFAULT_GATEWAY_HOST = "127.0.0.1"
+HUB_KUBECONFIG = "hub.kubeconfig"
 SIMULATOR_STATE_FILE = "simulator.json"
+DETACH_MARGIN_S = 30.0
+"""How much longer than --ready-timeout `up --detach` waits for the supervisor's verdict."""
 
 
 def home_from(args: argparse.Namespace) -> Path:
     return Path(args.home or os.environ.get("NAVARCH_HOME") or ".navarch")
-
-
-def _write_private(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(content)
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -46,8 +47,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     up.add_argument(
         "--gateway-port",
         type=int,
-        default=0,
-        help="hub API port (default 6443, or a free port when 6443 is taken)",
+        default=os.environ.get("NAVARCH_GATEWAY_PORT"),
+        help="hub API port (NAVARCH_GATEWAY_PORT; default 6443, or a free port when it is taken)",
     )
     up.add_argument("--services", help="comma-separated services to run (default: all)")
     up.add_argument(
@@ -81,7 +82,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
 
 def command_up(args: argparse.Namespace) -> int:
-    home = home_from(args)
+    home = private_dir(home_from(args))
     existing = read_state(home)
     if existing and _alive(existing["pid"]):
         print(
@@ -89,6 +90,8 @@ def command_up(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    settings = NavarchSettings(home=home)
+    supervision = SupervisorSettings()
     if args.detach:
         return _detach(args, home)
     services = args.services.split(",") if args.services else discover_services()
@@ -98,31 +101,49 @@ def command_up(args: argparse.Namespace) -> int:
     else:
         credentials = NatsCredentials.load_or_create(home / "nats.credentials")
         nats = NatsServer(
-            store_dir=home / "jetstream", port=args.nats_port or None, credentials=credentials
+            store_dir=home / "jetstream",
+            port=args.nats_port or None,
+            credentials=credentials,
+            config_file=home / CONFIG_FILE,
         )
         url = nats.url
-    _write_private(home / NATS_CONNECTION_FILE, json.dumps({"url": url}))
+    write_private(home / NATS_CONNECTION_FILE, json.dumps({"url": url}))
     load_or_create_key(home)
-    gateway_port = args.gateway_port or _default_gateway_port()
-    kubeconfig = home / "hub.kubeconfig"
+    gateway_port = _default_gateway_port() if args.gateway_port is None else args.gateway_port
+    kubeconfig = home / HUB_KUBECONFIG
     simulator, after_ready = _simulator(args, home=home, hub_kubeconfig=kubeconfig)
     supervisor = Supervisor(
         home=home,
         services=services,
         nats=nats,
         nats_url=url,
+        settings=settings,
+        supervision=supervision,
         extra_env={"NAVARCH_GATEWAY_PORT": str(gateway_port)},
         extra_processes=simulator,
     )
-    hint = (
-        f"Hub API: https://127.0.0.1:{gateway_port} — try `kubectl --kubeconfig {kubeconfig} "
-        "api-resources` or `navarch get clusters`."
-        if "gateway" in services
-        else ""
-    )
+
+    def hint() -> str:
+        server = _hub_server(kubeconfig) if "gateway" in services else None
+        if server is None:
+            return ""
+        return (
+            f"Hub API: {server} — try `kubectl --kubeconfig {kubeconfig} api-resources` "
+            "or `navarch get clusters`."
+        )
+
     return asyncio.run(
         supervisor.run(ready_timeout=args.ready_timeout, on_ready=hint, after_ready=after_ready)
     )
+
+
+def _hub_server(kubeconfig: Path) -> str | None:
+    """The address the gateway wrote: the port it really serves, whatever chose it."""
+    try:
+        config = yaml.safe_load(kubeconfig.read_text()) or {}
+        return str(config["clusters"][0]["cluster"]["server"])
+    except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError):
+        return None
 
 
 def _simulator(
@@ -158,11 +179,12 @@ def _simulator(
 
 def _default_gateway_port() -> int:
     """6443 like a kube-apiserver, unless something already listens there."""
+    host = os.environ.get("NAVARCH_GATEWAY_HOST") or DEFAULT_GATEWAY_HOST
     with socket.socket() as probe:
         try:
-            probe.bind(("127.0.0.1", DEFAULT_GATEWAY_PORT))
+            probe.bind((host, DEFAULT_GATEWAY_PORT))
         except OSError:
-            return free_port()
+            return free_port(host)
     return DEFAULT_GATEWAY_PORT
 
 
@@ -183,14 +205,15 @@ def _detach(args: argparse.Namespace, home: Path) -> int:
         argv += ["--nats-port", str(args.nats_port)]
     if args.services:
         argv += ["--services", args.services]
-    if args.gateway_port:
+    if args.gateway_port is not None:
         argv += ["--gateway-port", str(args.gateway_port)]
     if args.sim:
         argv += ["--sim", str(Path(args.sim).resolve())]
     if args.sim_clusters:
         argv += ["--sim-clusters", str(args.sim_clusters)]
-    (home / "logs").mkdir(parents=True, exist_ok=True)
-    with open(home / "logs" / "up.log", "ab") as output:
+    up_log = private_dir(home / "logs") / "up.log"
+    offset = size_of(up_log)
+    with open_private_log(up_log) as output:
         process = subprocess.Popen(
             argv,
             stdout=output,
@@ -198,7 +221,7 @@ def _detach(args: argparse.Namespace, home: Path) -> int:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    deadline = time.monotonic() + max(args.ready_timeout, 5) + 5
+    deadline = time.monotonic() + args.ready_timeout + DETACH_MARGIN_S
     while time.monotonic() < deadline:
         state = read_state(home)
         if state and state.get("ready") and state["pid"] == process.pid:
@@ -208,9 +231,13 @@ def _detach(args: argparse.Namespace, home: Path) -> int:
             )
             return 0
         if process.poll() is not None:
-            print(f"navarch up failed; see {home / 'logs' / 'up.log'}", file=sys.stderr)
+            print(read_from(up_log, offset).rstrip(), file=sys.stderr)
+            print(f"navarch up failed (exit {process.returncode}); see {up_log}", file=sys.stderr)
             return 1
         time.sleep(0.1)
+    process.terminate()
+    process.wait()
+    print(read_from(up_log, offset).rstrip(), file=sys.stderr)
     print(f"navarch up did not become ready; see {home / 'logs'}", file=sys.stderr)
     return 1
 
@@ -264,6 +291,7 @@ async def _probe(state: dict) -> list[dict]:
     import aiohttp
 
     rows = []
+    probe_host = state.get("probe_host", "127.0.0.1")
     async with aiohttp.ClientSession() as session:
         for process in state["processes"]:
             running = process["pid"] is not None and _alive(process["pid"])
@@ -272,7 +300,7 @@ async def _probe(state: dict) -> list[dict]:
             if running and process["http_port"]:
                 try:
                     async with session.get(
-                        f"http://127.0.0.1:{process['http_port']}/readyz",
+                        f"http://{probe_host}:{process['http_port']}/readyz",
                         timeout=aiohttp.ClientTimeout(total=1),
                     ) as response:
                         ready = response.status == 200

@@ -43,6 +43,8 @@ class ServiceContext:
         self.store = store
         self.tasks = OwnedTasks(name)
         self.informers: list[Informer] = []
+        self.started = False
+        """Set once `Service.start` returned: no process is ready before it serves."""
 
     def informer(self, resource: ResourceType, *, namespace: str | None = None) -> Informer:
         informer = Informer(self.store, resource, namespace=namespace)
@@ -82,10 +84,11 @@ async def connect_bus(settings: NavarchSettings, *, name: str) -> Bus:
 
 def _health_app(service: Service, context: ServiceContext) -> web.Application:
     async def healthz(_: web.Request) -> web.Response:
+        """Answered by the service's own event loop, so a blocked loop fails its liveness."""
         return web.Response(text="ok")
 
     async def readyz(_: web.Request) -> web.Response:
-        if context.bus.connected and service.ready(context):
+        if context.started and context.bus.connected and service.ready(context):
             return web.Response(text="ok")
         return web.Response(status=503, text="not ready")
 
@@ -144,6 +147,7 @@ async def serve(service: Service, settings: NavarchSettings | None = None) -> No
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     await service.start(context)
+    context.started = True
     log.info("service started", extra={"http": site.name})
     await stopping.wait()
     log.info("stopping: draining in-flight work")

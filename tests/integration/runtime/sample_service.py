@@ -1,4 +1,9 @@
-"""A minimal service for runtime tests: it caches ConfigMaps and answers how many it knows."""
+"""A minimal service for runtime tests: it caches ConfigMaps and answers how many it knows.
+
+A message on HANG_SUBJECT blocks its event loop, as a CPU-bound bug would.
+"""
+
+import time
 
 import orjson
 from nats.aio.msg import Msg
@@ -11,6 +16,8 @@ CONFIGMAPS = ResourceType(
     group="", version="v1", plural="configmaps", kind="ConfigMap", status_subresource=False
 )
 COUNT_SUBJECT = "navarch.test.sample.count"
+HANG_SUBJECT = "navarch.test.sample.hang"
+HANG_S = 3600.0
 
 
 class SampleService(Service):
@@ -22,6 +29,10 @@ class SampleService(Service):
     async def start(self, context: ServiceContext) -> None:
         self._configmaps = context.informer(CONFIGMAPS)
         await context.bus.subscribe(COUNT_SUBJECT, lambda msg: self._count(context, msg))
+        await context.bus.subscribe(HANG_SUBJECT, self._hang)
+
+    async def _hang(self, _: Msg) -> None:
+        time.sleep(HANG_S)  # noqa: ASYNC251 - blocking the loop is the point
 
     async def _count(self, context: ServiceContext, msg: Msg) -> None:
         known = len(self._configmaps) if self._configmaps else 0
