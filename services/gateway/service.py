@@ -8,7 +8,6 @@ from `$NAVARCH_HOME/tokens.csv`, the hub kubeconfig written to
 
 import asyncio
 import logging
-import socket
 import time
 from collections.abc import Awaitable, Callable
 
@@ -22,6 +21,7 @@ from services.gateway.tokens import ADMIN_USER, TokenFile
 from services.gateway.validation import validate
 from shared.api.kinds import NAMESPACES
 from shared.certs import ensure_serving_certs
+from shared.httplimits import ConnectionGuard, GuardedSite, ServingLimits, listen
 from shared.kubeapi.registry import hub_registry
 from shared.kubeapi.server import SEED_NAMESPACES, ServerSettings, create_app
 from shared.kubeconfig import KubeconfigEntry, write_kubeconfig
@@ -66,8 +66,11 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
 class Gateway(Service):
     name = "gateway"
 
-    def __init__(self, settings: GatewaySettings | None = None) -> None:
+    def __init__(
+        self, settings: GatewaySettings | None = None, limits: ServingLimits | None = None
+    ) -> None:
         self.settings = settings or GatewaySettings()
+        self.limits = limits or ServingLimits()
         self._runner: web.AppRunner | None = None
         self._cache: CachedStore | None = None
         self.port = 0
@@ -86,14 +89,21 @@ class Gateway(Service):
             registry=registry,
             authenticator=tokens.authenticate,
             validator=validate,
-            settings=ServerSettings(seed_namespaces=(*SEED_NAMESPACES, *HUB_NAMESPACES)),
+            settings=ServerSettings(
+                seed_namespaces=(*SEED_NAMESPACES, *HUB_NAMESPACES),
+                body_timeout_s=self.limits.body_timeout_s,
+            ),
         )
+        guard = ConnectionGuard(self.limits)
         app.middlewares.insert(0, observe)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
+        app.middlewares.insert(0, guard.middleware)
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=2, **self.limits.runner_options()
+        )
         await self._runner.setup()
-        listener = socket.create_server((self.settings.host, self.settings.port))
+        listener = listen(self.settings.host, self.settings.port, limits=self.limits)
         self.port = listener.getsockname()[1]
-        site = web.SockSite(self._runner, listener, ssl_context=certs.server_context())
+        site = GuardedSite(self._runner, listener, guard=guard, ssl_context=certs.server_context())
         await site.start()
         write_kubeconfig(
             home / HUB_KUBECONFIG,

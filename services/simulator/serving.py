@@ -29,6 +29,7 @@ from services.simulator.resources import NODES, PODS
 from shared.api.resources import ResourceType
 from shared.api.simulated_fleet import ClusterConfig
 from shared.certs import ServingCerts
+from shared.httplimits import ConnectionGuard, GuardedSite, ServingLimits, listen
 from shared.kubeapi import statuses
 from shared.kubeapi.handlers import Handlers
 from shared.kubeapi.listing import parse_labels
@@ -88,7 +89,7 @@ def add_simulator_routes(app: web.Application, cluster: SimulatedCluster) -> Non
 
     async def evict(request: web.Request) -> web.StreamResponse:
         namespace, name = request.match_info["namespace"], request.match_info["name"]
-        if request.can_read_body:
+        if request.body_exists:
             body = await request.json()
             named = ((body or {}).get("metadata") or {}).get("name")
             if named not in (None, name):
@@ -140,6 +141,7 @@ class SimulatorServer:
         port: int = 0,
         settings: ServerSettings | None = None,
         fault_seed: int | None = None,
+        limits: ServingLimits | None = None,
     ) -> None:
         self.fleet = fleet
         self.certs = certs
@@ -151,6 +153,8 @@ class SimulatorServer:
         self.admin_token = admin_token or secrets.token_urlsafe(32)
         self.faults = FaultInjector(fleet.names, seed=fault_seed)
         self._settings = settings
+        self.limits = limits or ServingLimits()
+        self._guard = ConnectionGuard(self.limits)
         self._apps: dict[str, web.Application] = {}
         self._runner: web.AppRunner | None = None
         self._stopping = False
@@ -187,10 +191,17 @@ class SimulatorServer:
     def _cluster_settings(self, cluster: SimulatedCluster) -> ServerSettings:
         """The given settings, reporting the cluster's own Kubernetes version."""
         base = self._settings or ServerSettings()
-        return dataclasses.replace(base, git_version=cluster.config.kubernetes_version)
+        return dataclasses.replace(
+            base,
+            git_version=cluster.config.kubernetes_version,
+            body_timeout_s=self.limits.body_timeout_s,
+        )
 
     def _build(self) -> web.Application:
-        root = web.Application(middlewares=[self.faults.middleware])
+        root = web.Application(
+            middlewares=[self._guard.middleware, self.faults.middleware],
+            client_max_size=(self._settings or ServerSettings()).max_body_bytes,
+        )
 
         async def ready(_request: web.Request) -> web.StreamResponse:
             return web.Response(text="ok")
@@ -213,10 +224,15 @@ class SimulatorServer:
     async def start(self) -> None:
         """Start every cluster's controllers, then listen; `port` 0 picks a free port."""
         await self.fleet.start()
-        runner = web.AppRunner(self._build(), shutdown_timeout=2, access_log=None)
+        runner = web.AppRunner(
+            self._build(), shutdown_timeout=2, access_log=None, **self.limits.runner_options()
+        )
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, ssl_context=self.certs.server_context())
         try:
+            listener = listen(self.host, self.port, limits=self.limits)
+            site = GuardedSite(
+                runner, listener, guard=self._guard, ssl_context=self.certs.server_context()
+            )
             await site.start()
         except BaseException:
             await runner.cleanup()

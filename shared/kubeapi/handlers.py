@@ -396,7 +396,7 @@ class Handlers:
 
     async def _delete_options(self, request: web.Request) -> Object:
         options: Object = {}
-        if request.can_read_body:
+        if request.body_exists:
             raw = await request.read()
             if raw.strip():
                 try:

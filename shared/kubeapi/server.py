@@ -14,6 +14,7 @@ import orjson
 from aiohttp import web
 
 from shared.kubeapi import discovery, statuses
+from shared.kubeapi.bodies import BODY_LIMITS, BodyLimits, body_middleware, too_large
 from shared.kubeapi.crds import CrdSync
 from shared.kubeapi.handlers import Handlers, Target
 from shared.kubeapi.listing import ListSnapshots
@@ -22,7 +23,7 @@ from shared.kubeapi.registry import KUBERNETES_KINDS, Registry, hub_registry
 from shared.kubeapi.storage import Authenticator, Storage, User, Validator
 from shared.kubeapi.targets import OBJECT_NAME
 from shared.runtime.tasks import OwnedTasks
-from shared.store.errors import StoreError
+from shared.store.errors import StoreError, TooLargeError
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,11 @@ class ServerSettings:
     min_request_timeout_s: float = 1800.0
     continue_ttl_s: float = 300.0
     max_body_bytes: int = 3 * 1024 * 1024
+    """kube-apiserver's `MaxRequestBodyBytes`: larger bodies are 413."""
+    max_body_depth: int = 100
+    """Bodies nested deeper are 400 (below the store's 128, see shared/store/limits.py)."""
+    body_timeout_s: float = 60.0
+    """A body not received in this time is 408 (kube-apiserver's default request timeout)."""
     seed_namespaces: tuple[str, ...] = SEED_NAMESPACES
     namespace_retry_s: float = 0.5
 
@@ -60,6 +66,8 @@ def error_response(error: statuses.ApiError) -> web.Response:
         body=orjson.dumps(error.status()), status=error.code, content_type="application/json"
     )
     response.headers.update(error.headers)
+    if error.headers.get("Connection") == "close":
+        response.force_close()
     return response
 
 
@@ -69,12 +77,10 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return await handler(request)
     except statuses.ApiError as error:
         return error_response(error)
-    except web.HTTPRequestEntityTooLarge as error:
-        return error_response(
-            statuses.ApiError(
-                413, "RequestEntityTooLarge", error.text or "request entity too large"
-            )
-        )
+    except web.HTTPRequestEntityTooLarge:
+        return error_response(too_large(request.client_max_size))
+    except TooLargeError as error:
+        return error_response(too_large(error.limit))
     except StoreError as error:
         log.exception("store error escaped a handler")
         return error_response(statuses.internal(str(error)))
@@ -215,11 +221,18 @@ def create_app(
         namespaces=namespaces,
         crds=crds,
     )
+    body_limits = BodyLimits(
+        max_bytes=settings.max_body_bytes,
+        max_depth=settings.max_body_depth,
+        timeout_s=settings.body_timeout_s,
+    )
     middlewares: list[Any] = [errors_middleware]
     if authenticator is not None:
         middlewares.append(_auth_middleware(authenticator))
+    middlewares.append(body_middleware(body_limits))
     app = web.Application(middlewares=middlewares, client_max_size=settings.max_body_bytes)
     app[APP_KEY] = handlers
+    app[BODY_LIMITS] = body_limits
 
     async def start(_app: web.Application) -> None:
         closing.clear()

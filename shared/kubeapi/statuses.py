@@ -16,6 +16,7 @@ from shared.store.errors import (
     InvalidObjectError,
     NotFoundError,
     StoreError,
+    TooLargeError,
     UnavailableError,
 )
 
@@ -160,6 +161,27 @@ def expired(message: str, *, continue_token: str | None = None) -> ApiError:
     return ApiError(410, "Expired", message, list_meta=meta)
 
 
+def request_timeout(message: str) -> ApiError:
+    """408, and the connection closes: what is left of the body is not worth reading."""
+    return ApiError(408, "Timeout", f"Timeout: {message}", headers={"Connection": "close"})
+
+
+def request_entity_too_large(message: str) -> ApiError:
+    """apimachinery's `NewRequestEntityTooLargeError`."""
+    return ApiError(413, "RequestEntityTooLarge", f"Request entity too large: {message}")
+
+
+def object_too_large(resource: ResourceType, name: str, error: TooLargeError) -> ApiError:
+    """An object the store cannot hold: etcd answers `request is too large` (which
+    kube-apiserver passes on as a 500); here a 413 that names the size and the limit."""
+    too_large = request_entity_too_large(
+        f'{resource.group_resource} "{name}" is {error.size} bytes when stored, '
+        f"limit is {error.limit}"
+    )
+    too_large.details = _details(resource, name)
+    return too_large
+
+
 def unsupported_media_type(content_type: str) -> ApiError:
     return ApiError(
         415,
@@ -206,6 +228,8 @@ def from_store_error(error: StoreError, *, resource: ResourceType, name: str) ->
         return conflict(resource, name, str(error))
     if isinstance(error, ExpiredError):
         return expired(str(error))
+    if isinstance(error, TooLargeError):
+        return object_too_large(resource, name, error)
     if isinstance(error, InvalidObjectError):
         cause = FieldCause(field=error.field, message=error.message)
         return invalid_object(resource, name, [cause])

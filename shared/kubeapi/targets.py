@@ -5,16 +5,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-import yaml
 from aiohttp import web
 
 from shared.api.resources import ResourceType
-from shared.kubeapi import protobuf, statuses
+from shared.kubeapi import statuses
+from shared.kubeapi.bodies import read_body
 from shared.kubeapi.registry import Kind
 from shared.store.objects import GENERATE_NAME_ALPHABET
 
 Object = dict[str, Any]
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 OBJECT_NAME = web.RequestKey("navarch_object_name", str)
 """The name a create request's body gives, for error messages about it."""
 
@@ -69,35 +68,18 @@ def default_manager(request: web.Request) -> str:
     return agent.split("/", 1)[0][:128] or "unknown"
 
 
-async def read_body(request: web.Request, *, yaml_ok: bool = False) -> Any:
-    raw = await request.read()
-    if not raw:
-        raise statuses.bad_request("the request body is empty")
-    if request.content_type == "application/vnd.kubernetes.protobuf":
-        try:
-            return protobuf.decode(raw)
-        except protobuf.ProtobufError as error:
-            raise statuses.ApiError(415, "UnsupportedMediaType", str(error)) from error
-    try:
-        if yaml_ok or "yaml" in request.content_type:
-            return _json_or_yaml(raw)
-        return orjson.loads(raw)
-    except (orjson.JSONDecodeError, yaml.YAMLError) as error:
-        raise statuses.bad_request(
-            f"the body of the request could not be decoded: {error}"
-        ) from error
-
-
-def _json_or_yaml(raw: bytes) -> Any:
-    """Apply bodies are YAML, but clients (kubernetes-asyncio, kubectl) mostly send JSON,
-    which is YAML too: the JSON parser is tried first because it is far faster."""
-    if raw.lstrip()[:1] in (b"{", b"["):
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    return yaml.load(raw, Loader=YAML_LOADER)
-
-
 def generated_name(prefix: str) -> str:
     return prefix + "".join(random.choices(GENERATE_NAME_ALPHABET, k=5))
+
+
+__all__ = [
+    "OBJECT_NAME",
+    "Target",
+    "default_manager",
+    "generated_name",
+    "is_dry_run",
+    "present",
+    "query_flag",
+    "read_body",
+    "respond",
+]

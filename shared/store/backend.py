@@ -35,6 +35,10 @@ class KVSnapshot:
 
 
 class KVBackend(Protocol):
+    def max_value_bytes(self) -> int | None:
+        """The largest value a write can carry (None: no limit of the backend's own)."""
+        ...
+
     async def get(self, key: str) -> KVEntry | None: ...
 
     async def create(self, key: str, value: bytes) -> int:

@@ -37,3 +37,20 @@ class InvalidObjectError(StoreError):
 
 class UnavailableError(StoreError):
     """The backend cannot be reached right now; retry later."""
+
+
+class TooLargeError(StoreError):
+    """The encoded object exceeds what the store holds (etcd: `request is too large`)."""
+
+    def __init__(self, *, size: int, limit: int) -> None:
+        super().__init__(f"request is too large: {size} bytes, limit is {limit}")
+        self.size = size
+        self.limit = limit
+
+
+class ObjectTooDeepError(InvalidObjectError):
+    """The object nests deeper than the store's bound: walks over it would not be safe."""
+
+    def __init__(self, field: str, *, max_depth: int) -> None:
+        super().__init__(field, f"exceeded max depth of {max_depth}")
+        self.max_depth = max_depth

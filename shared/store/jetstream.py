@@ -26,6 +26,7 @@ from shared.store.errors import (
     ConflictError,
     ExpiredError,
     NotFoundError,
+    TooLargeError,
     UnavailableError,
 )
 
@@ -38,6 +39,8 @@ EXPECTED_LAST_SUBJECT_SEQUENCE = "Nats-Expected-Last-Subject-Sequence"
 WRONG_LAST_SEQUENCE_CODES = {10071, 10164}
 COMPACTED_KEY = "m.compacted"
 WATCH_IDLE_CHECK_S = 1.0
+HEADER_ALLOWANCE = 512
+"""Bytes of each message's payload budget kept for its headers (ours take under 200)."""
 
 
 def _is_wrong_last_sequence(error: nats.js.errors.APIError) -> bool:
@@ -77,9 +80,20 @@ class JetStreamBackend:
     def _subject(self, key: str) -> str:
         return f"$KV.{self._bucket}.{key}"
 
+    def max_value_bytes(self) -> int | None:
+        """The server's `max_payload` (from its INFO, so whatever it is configured to)
+        less the headers' allowance."""
+        return self._bus.client.max_payload - HEADER_ALLOWANCE
+
     async def _publish(self, key: str, value: bytes, headers: dict[str, str]) -> int:
+        """Publish, refusing up front what the server would refuse as `maximum payload
+        exceeded` (it counts headers and payload together)."""
+        if len(value) + _header_bytes(headers) > self._bus.client.max_payload:
+            raise TooLargeError(size=len(value), limit=self.max_value_bytes() or 0)
         try:
             ack = await self._js.publish(self._subject(key), value, headers=headers)
+        except nats.errors.MaxPayloadError as error:
+            raise TooLargeError(size=len(value), limit=self.max_value_bytes() or 0) from error
         except (nats.errors.TimeoutError, nats.errors.ConnectionClosedError) as error:
             raise UnavailableError(str(error)) from error
         except nats.js.errors.NoStreamResponseError as error:
@@ -272,6 +286,11 @@ class JetStreamBackend:
 
     async def close(self) -> None:
         return None
+
+
+def _header_bytes(headers: dict[str, str]) -> int:
+    """The size of the NATS header block: `NATS/1.0\r\n`, `key: value\r\n` each, `\r\n`."""
+    return 12 + sum(len(key.encode()) + len(value.encode()) + 4 for key, value in headers.items())
 
 
 def _raise_if_cancelled() -> None:

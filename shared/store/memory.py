@@ -24,6 +24,9 @@ class MemoryBackend:
     def revision(self) -> int:
         return self._revision
 
+    def max_value_bytes(self) -> int | None:
+        return None
+
     async def get(self, key: str) -> KVEntry | None:
         return self._entries.get(key)
 

@@ -21,6 +21,7 @@ from shared.store.backend import EventType, KVBackend, KVEntry
 from shared.store.encryption import SecretEncryption
 from shared.store.errors import ConflictError, InvalidObjectError, NotFoundError
 from shared.store.keys import collection_filter, object_key
+from shared.store.limits import ObjectLimits, check_depth, check_size
 
 Object = dict[str, Any]
 GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -96,10 +97,18 @@ class ObjectStore:
         *,
         clock: Callable[[], str] = utc_timestamp,
         encryption: SecretEncryption | None = None,
+        limits: ObjectLimits | None = None,
     ) -> None:
         self.backend = backend
         self._clock = clock
         self._encryption = encryption
+        self.limits = limits or ObjectLimits()
+
+    def max_object_bytes(self) -> int:
+        """The configured object limit, lowered to what the backend can carry."""
+        carried = self.backend.max_value_bytes()
+        limit = self.limits.max_object_bytes
+        return limit if carried is None else min(limit, carried)
 
     def _decode(self, resource: ResourceType, entry_value: bytes, revision: int) -> Object:
         obj: Object = orjson.loads(entry_value)
@@ -108,12 +117,19 @@ class ObjectStore:
         obj.setdefault("metadata", {})["resourceVersion"] = str(revision)
         return obj
 
-    def _encode(self, resource: ResourceType, obj: Object) -> bytes:
+    def _encode(self, resource: ResourceType, obj: Object, *, bounded: bool = True) -> bytes:
+        """The stored bytes; TooLargeError or ObjectTooDeepError before any write. A
+        deletion re-encodes what is already stored: it is never refused for its shape."""
+        if bounded:
+            check_depth(obj, max_depth=self.limits.max_depth)
         stored = copy.copy(obj)
         stored["metadata"] = {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
         if self._encryption and resource.group_resource == SECRETS_GROUP_RESOURCE:
             stored = self._encryption.seal(stored)
-        return orjson.dumps(stored)
+        value = orjson.dumps(stored)
+        if bounded:
+            check_size(value, limit=self.max_object_bytes())
+        return value
 
     def _written(self, resource: ResourceType, obj: Object, value: bytes, revision: int) -> Object:
         """What a write returns: a copy of `obj` that shares nothing with the caller's body,
@@ -296,12 +312,16 @@ class ObjectStore:
                     metadata["deletionTimestamp"] = self._clock()
                     metadata["deletionGracePeriodSeconds"] = 0
                     revision = await self.backend.update(
-                        key, self._encode(resource, current), expected_revision=entry.revision
+                        key,
+                        self._encode(resource, current, bounded=False),
+                        expected_revision=entry.revision,
                     )
                     metadata["resourceVersion"] = str(revision)
                     return DeleteResult(current, deleted=False)
                 revision = await self.backend.delete(
-                    key, self._encode(resource, current), expected_revision=entry.revision
+                    key,
+                    self._encode(resource, current, bounded=False),
+                    expected_revision=entry.revision,
                 )
             except ConflictError:
                 if resource_version:

@@ -83,7 +83,7 @@ def _serve(
     stop: threading.Event,
 ) -> None:
     async def main() -> None:
-        root = web.Application()
+        root = web.Application(client_max_size=ServerSettings().max_body_bytes)
         root.add_subapp(PREFIX, app)
         runner = web.AppRunner(root, shutdown_timeout=2)
         await runner.setup()
