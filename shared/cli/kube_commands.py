@@ -14,8 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from shared import safeyaml
 from shared.cli import printing
 from shared.cli.client import (
     ApiError,
@@ -114,7 +113,7 @@ def read_manifests(sources: list[str]) -> Iterator[Object]:
                 raise SystemExit(f'error: the path "{source}" does not exist')
             texts = [file.read_text() for file in files]
         for text in texts:
-            for document in yaml.safe_load_all(text):
+            for document in safeyaml.load_all(text):
                 if not document:
                     continue
                 if document.get("kind", "").endswith("List") and "items" in document:

@@ -35,6 +35,7 @@ from shared.api.overrides import (
 )
 from shared.api.propagation import ResourceSelector
 from shared.overriding.imaging import ImageParseError, override_image
+from shared.safeyaml import BoundedLoader
 
 APPLIED_OVERRIDES_ANNOTATION = "policy.karmada.io/applied-overrides"
 APPLIED_CLUSTER_OVERRIDES_ANNOTATION = "policy.karmada.io/applied-cluster-overrides"
@@ -444,8 +445,9 @@ def build_label_annotation_patches(
     return patches
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """YAML 1.1 like go-yaml v2, but timestamps stay strings as in sigs.k8s.io/yaml."""
+class _YamlLoader(BoundedLoader):
+    """YAML 1.1 like go-yaml v2, but timestamps stay strings as in sigs.k8s.io/yaml; alias
+    expansion bounded as go-yaml bounds it (a field's YAML text comes from users)."""
 
 
 _YamlLoader.yaml_implicit_resolvers = {

@@ -181,3 +181,21 @@ def test_field_overrider_errors(
         render(manifest, overrider)
     assert caught.value.overrider == "fieldOverrider[0]"
     assert caught.value.path.startswith(overrider.field_path)
+
+
+BILLION_LAUGHS = "\n".join(
+    ["a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']"]
+    + [
+        f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]"
+        for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
+    + ["key: {key1: value}"]
+)
+
+
+def test_yaml_in_a_field_with_excessive_aliasing_is_refused_quickly() -> None:
+    """A member manifest's YAML text comes from users: its aliases are bounded like the
+    API's bodies (before, this expanded 9^9 nodes and hung the override-engine)."""
+    manifest = config_map(**{"test.yaml": BILLION_LAUGHS})
+    with pytest.raises(OverrideError, match="excessive aliasing"):
+        render(manifest, field("/data/test.yaml", "yaml", op("replace", "/key/key1", "x")))
