@@ -1,5 +1,6 @@
 """The gateway's admission: every kind Navarch acts on is parsed by its pydantic model and
-checked by the rules Karmada's and Kurator's webhooks apply, before anything is stored.
+checked by the rules Karmada's and Kurator's webhooks apply, before anything is stored; and no
+object may carry a Kurator/Karmada finalizer that no Navarch service removes.
 """
 
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 from shared.api.base import KubeModel
 from shared.api.binding import ClusterResourceBinding, ResourceBinding
 from shared.api.cluster import Cluster
+from shared.api.finalizers import unserved_finalizers
 from shared.api.fleet import AttachedCluster, Fleet
 from shared.api.overrides import parse_override_policy, validate_override_policy
 from shared.api.propagation import (
@@ -89,7 +91,27 @@ def _with_kind(resource: ResourceType, obj: Object) -> Object:
     return {"apiVersion": resource.api_version, "kind": resource.kind, **obj}
 
 
+def finalizer_causes(obj: Object) -> list[FieldCause]:
+    """Kurator/Karmada finalizers nothing in Navarch removes: refused, or deletes would hang."""
+    finalizers = (obj.get("metadata") or {}).get("finalizers") or []
+    return [
+        FieldCause(
+            field=f"metadata.finalizers[{index}]",
+            message=(
+                f'Forbidden: no Navarch service removes the finalizer "{name}", so deleting '
+                "the object would never finish"
+            ),
+            reason="FieldValueForbidden",
+        )
+        for index, name in unserved_finalizers([str(name) for name in finalizers])
+    ]
+
+
 def validate(resource: ResourceType, obj: Object, strict: bool) -> list[FieldCause]:
+    return finalizer_causes(obj) + _model_causes(resource, obj, strict)
+
+
+def _model_causes(resource: ResourceType, obj: Object, strict: bool) -> list[FieldCause]:
     key = (resource.group, resource.kind)
     body = _with_kind(resource, obj)
     if key in OVERRIDE_KINDS:

@@ -22,7 +22,7 @@ from services.override_engine.works import (
 )
 from shared.api.resources import ResourceType
 from shared.kubeapi.registry import Registry, hub_registry
-from shared.members.client import MemberClient, MemberError
+from shared.members.client import MemberClient, MemberError, resource_path
 
 Object = dict[str, Any]
 HASH_ANNOTATION = "propagation.navarch.dev/manifest-hash"
@@ -55,14 +55,22 @@ def resource_for(api_version: str, kind: str) -> ResourceType | None:
 
 
 def collection_path(resource: ResourceType, namespace: str | None = None) -> str:
-    base = f"/api/{resource.version}" if not resource.group else f"/apis/{resource.api_version}"
-    if resource.namespaced and namespace:
-        return f"{base}/namespaces/{namespace}/{resource.plural}"
-    return f"{base}/{resource.plural}"
+    return resource_path(
+        group=resource.group,
+        version=resource.version,
+        plural=resource.plural,
+        namespace=namespace if resource.namespaced else None,
+    )
 
 
 def object_path(resource: ResourceType, namespace: str, name: str) -> str:
-    return f"{collection_path(resource, namespace if resource.namespaced else None)}/{name}"
+    return resource_path(
+        group=resource.group,
+        version=resource.version,
+        plural=resource.plural,
+        namespace=namespace if resource.namespaced else None,
+        name=name,
+    )
 
 
 def manifest_hash(manifest: Mapping[str, Any]) -> str:

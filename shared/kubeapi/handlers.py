@@ -22,6 +22,7 @@ from shared.kubeapi import (
     tables,
     watching,
 )
+from shared.kubeapi.admitting import FIELD_VALIDATION_MODES, admit, warning_headers
 from shared.kubeapi.crds import CrdSync
 from shared.kubeapi.listing import (
     ContinueToken,
@@ -259,15 +260,19 @@ class Handlers:
             metadata["name"] = target.name
         return body
 
-    async def validate(self, request: web.Request, target: Target, obj: Object) -> dict[str, str]:
-        """Normalise, then run the validator hook: 422 on causes, Warning headers on `Warn`."""
+    async def validate(
+        self, request: web.Request, target: Target, obj: Object, *, creating: bool = False
+    ) -> dict[str, str]:
+        """Normalise, decode and validate (admitting.py), then run the validator hook: 400 on
+        what cannot be decoded, 422 on causes, Warning headers for what `Warn` reports."""
         defaulting.normalize(target.kind, obj)
-        mode = request.query.get("fieldValidation", "Warn")
-        if mode not in ("Ignore", "Warn", "Strict"):
+        mode = request.query.get("fieldValidation") or "Warn"
+        if mode not in FIELD_VALIDATION_MODES:
             raise statuses.bad_request(
                 f'fieldValidation must be one of "Ignore", "Warn", "Strict", got "{mode}"'
             )
-        causes = await self._causes(target, obj, strict=mode == "Strict")
+        admission = admit(target.kind, obj, mode=mode, creating=creating)
+        causes = admission.causes + await self._causes(target, obj, strict=mode == "Strict")
         if target.kind.resource.group_resource == CRD_GROUP_RESOURCE:
             try:
                 self.registry.check_crd(obj)
@@ -275,15 +280,11 @@ class Handlers:
                 causes.append(FieldCause(field=error.field, message=error.message))
         if causes:
             raise statuses.invalid_object(target.resource, obj["metadata"].get("name", ""), causes)
-        if mode != "Warn" or self.validator is None:
-            return {}
-        extra = await self._causes(target, obj, strict=True)
-        if not extra:
-            return {}
-        text = ", ".join(
-            f'"{cause.field}: {cause.message}"'.replace('"', "'")[1:-1] for cause in extra
-        )
-        return {"Warning": f'299 - "{text}"'}
+        warnings = admission.warnings
+        if mode == "Warn" and self.validator is not None:
+            extra = await self._causes(target, obj, strict=True)
+            warnings = warnings + [f"{cause.field}: {cause.message}" for cause in extra]
+        return warning_headers(warnings)
 
     async def _causes(self, target: Target, obj: Object, *, strict: bool) -> list[FieldCause]:
         if self.validator is None:
@@ -314,7 +315,7 @@ class Handlers:
                 )
             await self.namespaces.ensure_active(metadata["namespace"])
         obj = self.admit_create(target, obj)
-        warnings = await self.validate(request, target, obj)
+        warnings = await self.validate(request, target, obj, creating=True)
         managedfields.record_update(None, obj, context=self.write_context(request, target))
         if is_dry_run(request):
             if not metadata.get("name") and metadata.get("generateName"):

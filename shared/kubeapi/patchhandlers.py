@@ -184,7 +184,7 @@ async def _create_applied(
     if target.kind.namespaced:
         await handlers.namespaces.ensure_active(target.namespace or "")
     obj = handlers.admit_create(target, obj)
-    warnings = await handlers.validate(request, target, obj)
+    warnings = await handlers.validate(request, target, obj, creating=True)
     if request.query.getall("dryRun", []):
         return respond(present(target.kind, obj), status=201, headers=warnings)
     created = await handlers.storage.create(target.resource, obj)

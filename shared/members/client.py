@@ -9,6 +9,7 @@ import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote
 
 import aiohttp
 import orjson
@@ -41,6 +42,25 @@ class Probe:
     online: bool
     healthy: bool
     detail: str = ""
+
+
+def path_segment(value: str) -> str:
+    """One URL path segment: every reserved character escaped (`/` too), so a name can never
+    climb to another collection; `.` and `..` are not names any API server accepts."""
+    if value in (".", ".."):
+        raise MemberError("Error", f"{value!r} cannot be a name in a member URL")
+    return quote(value, safe="")
+
+
+def resource_path(
+    *, group: str, version: str, plural: str, namespace: str | None = None, name: str | None = None
+) -> str:
+    """`/api/v1/namespaces/<ns>/<plural>[/<name>]` or `/apis/<group>/<version>/...`, escaped."""
+    base = f"/apis/{path_segment(group)}/{path_segment(version)}" if group else f"/api/{version}"
+    if namespace:
+        base += f"/namespaces/{path_segment(namespace)}"
+    base += f"/{path_segment(plural)}"
+    return f"{base}/{path_segment(name)}" if name is not None else base
 
 
 def decode_secret_value(data: dict[str, str], key: str) -> str:
