@@ -8,6 +8,12 @@ removes it, and reports back; it never writes hub objects itself.
 What the member holds is read from the session's informers, never fetched per object: an
 unchanged object costs no request, a changed or missing one exactly one apply. Work that
 needs a cache that has not listed yet is parked and resumes when it has (no polling).
+
+The Work of (binding, member) is written before the first apply there, so the hub always
+knows which members may hold a copy; a removal counts as confirmed only once the member's
+caches of every kind involved have listed and each of Navarch's objects is deleted. Every
+Navarch object a cache lists sends its binding through the queue, so an object whose
+binding is gone (an orphan of a crash) is removed like any other.
 """
 
 import logging
@@ -51,10 +57,14 @@ class Plan:
     error: str = ""
     overwrite: bool = False
     """The binding's conflictResolution is Overwrite: adopt objects Navarch did not create."""
+    kinds: tuple[ResourceType, ...] = ()
+    """Remove: kinds the member's caches must have listed before the removal is confirmed
+    (the binding's own kind, besides those its Work names)."""
 
 
 WAIT = Plan("wait")
-"""Hub caches are not listed yet: the hub enqueues the binding again once they are."""
+"""Hub caches are not listed yet, or the binding has no finalizer yet: the hub enqueues the
+binding again once they have (and it has)."""
 
 
 def _revision(obj: Object) -> int:
@@ -62,6 +72,10 @@ def _revision(obj: Object) -> int:
         return int((obj.get("metadata") or {}).get("resourceVersion") or 0)
     except ValueError:
         return 0
+
+
+def _kind_order(resource: ResourceType) -> str:
+    return resource.group_resource
 
 
 class Hub(Protocol):
@@ -77,9 +91,11 @@ class Hub(Protocol):
         cluster: str,
         *,
         manifests: list[Object],
-        applied: bool,
+        applied: bool | None,
         message: str,
-    ) -> None: ...
+    ) -> None:
+        """Write the Work; `applied=None`: about to apply, no answer yet."""
+        ...
 
     async def forget(self, binding: BindingKey, cluster: str) -> None: ...
 
@@ -88,6 +104,11 @@ class Hub(Protocol):
         ...
 
     def member_changed(self, binding: BindingKey) -> None: ...
+
+    def propagated_kinds(self, cluster: str) -> set[ResourceType]:
+        """Kinds Navarch may have put on `cluster`: watched from the session's start, so
+        orphans of those kinds are seen even when no binding of theirs is left."""
+        ...
 
 
 class MemberSession:
@@ -108,6 +129,7 @@ class MemberSession:
         self._namespaces: set[str] = set()
         self._applied: dict[tuple[str, ManifestId], Object] = {}
         self._parked: set[BindingKey] = set()
+        self._removed: set[BindingKey] = set()
         self.applies = 0
         self.deletes = 0
         self.last_error: MemberError | None = None
@@ -130,6 +152,8 @@ class MemberSession:
 
     def start(self) -> None:
         self.runner.start()
+        for resource in sorted(self._hub.propagated_kinds(self.cluster), key=_kind_order):
+            self.watches.informer(resource)
 
     async def stop(self) -> None:
         await self.runner.drain(timeout=2.0)
@@ -138,6 +162,14 @@ class MemberSession:
 
     def enqueue(self, binding: BindingKey) -> None:
         self.runner.enqueue(binding)
+
+    def removal_confirmed(self, binding: BindingKey) -> bool:
+        """This member confirmed that nothing of the binding is left on it."""
+        return binding in self._removed
+
+    def removal_outdated(self, binding: BindingKey) -> None:
+        """The binding (a new one of that name) is live again: an old confirmation is void."""
+        self._removed.discard(binding)
 
     def _resume_parked(self) -> None:
         parked, self._parked = self._parked, set()
@@ -185,11 +217,12 @@ class MemberSession:
         plan = self._hub.plan(binding, self.cluster)
         if plan.action == "wait":
             return None
+        if plan.action == "remove":
+            return await self._remove(binding, plan)
+        self._removed.discard(binding)
         if plan.action == "keep":
             self._hub.member_changed(binding)
             return None
-        if plan.action == "remove":
-            return await self._remove(binding)
         return await self._apply(binding, plan)
 
     async def _apply(self, binding: BindingKey, plan: Plan) -> Requeue | None:
@@ -221,6 +254,10 @@ class MemberSession:
             desired = retain_member_fields(manifest, live)
             if not drifted(desired, live):
                 continue
+            if self._hub.work(binding, self.cluster) is None:
+                await self._hub.record(
+                    binding, self.cluster, manifests=plan.manifests, applied=None, message=""
+                )
             try:
                 await self._server_side_apply(resource, identity, desired)
             except MemberError as error:
@@ -280,22 +317,24 @@ class MemberSession:
             message=f"failed to apply to {self.cluster}: {error}",
         )
 
-    async def _remove(self, binding: BindingKey) -> Requeue | None:
+    async def _remove(self, binding: BindingKey, plan: Plan) -> Requeue | None:
         """Delete this binding's objects here (only what Navarch created; shared
-        dependencies stay while another binding needs them), then its Work."""
+        dependencies stay while another binding needs them), then its Work; confirmed once
+        every kind involved has been listed here, so nothing is missed after a restart."""
         work = self._hub.work(binding, self.cluster)
         wanted: dict[ManifestId, ResourceType] = {}
         for identity in [ManifestId.of(m) for m in manifests_of(work)]:
             resource = resource_for(identity.api_version, identity.kind)
             if resource is not None:
                 wanted[identity] = resource
-        for resource, obj in self.watches.owned_by(binding):
-            wanted[ManifestId.of(obj)] = resource
-        for identity, resource in wanted.items():
+        for resource in {*wanted.values(), *plan.kinds}:
             if not self.watches.synced(resource):
                 self._parked.add(binding)
                 return None
-            live = self.watches.live(resource, identity)
+        for resource, obj in self.watches.owned_by(binding):
+            wanted[ManifestId.of(obj)] = resource
+        for identity, resource in wanted.items():
+            live = self._freshest(resource, identity)
             if live is None or not navarch_created(live):
                 continue
             annotations = live["metadata"].get("annotations") or {}
@@ -311,5 +350,6 @@ class MemberSession:
             self.deletes += 1
         if work is not None:
             await self._hub.forget(binding, self.cluster)
+        self._removed.add(binding)
         self._hub.member_changed(binding)
         return None

@@ -1,10 +1,12 @@
 """When a member's copy must go, and the hub finalizer that makes sure it does.
 
-Pure decisions: whether a cluster keeps, gets or loses a binding's object, and the
-finalizer edits. A binding carries `navarch.dev/override-engine` while any Work of it
-exists, so deleting a binding (template deleted, policy deleted) waits until every member
-copy is gone, across restarts; a member that is unreachable keeps its Work (and the
-binding its finalizer) until it answers again, as Karmada's execution controller does.
+Pure decisions: whether a cluster keeps, gets or loses a binding's object, which members
+a deleting binding still waits for, and the finalizer edits. A binding carries
+`navarch.dev/override-engine` before anything of it is applied and keeps it until every
+member it may have reached confirmed the removal (or left the fleet), so deleting a binding
+(template deleted, policy deleted) waits until every member copy is gone, across restarts;
+a member that is unreachable keeps its Work (and the binding its finalizer) until it
+answers again, as Karmada's execution controller does.
 """
 
 import copy
@@ -40,6 +42,26 @@ def clusters_to_visit(spec: ResourceBindingSpec | None, work_clusters: Iterable[
         clusters.update(target.name for target in spec.clusters)
         clusters.update(spec.evicting_clusters())
     return clusters
+
+
+def awaiting_removal(
+    *,
+    visited: Iterable[str],
+    with_work: Iterable[str],
+    sessions: Iterable[str],
+    confirmed: Iterable[str],
+) -> set[str]:
+    """The clusters a deleting binding still waits for: every cluster holding its Work (the
+    durable record that a copy may be there; it goes once the member confirmed the removal
+    or the cluster left the fleet), and every visited cluster with a live session that has
+    not confirmed yet (an apply may be in flight there)."""
+    live = set(visited) & set(sessions)
+    return set(with_work) | (live - set(confirmed))
+
+
+def has_finalizer(obj: Object | None) -> bool:
+    """Navarch's finalizer is on the object: nothing of it reaches a member before."""
+    return obj is not None and FINALIZER in (obj["metadata"].get("finalizers") or [])
 
 
 def is_deleting(obj: Object | None) -> bool:

@@ -7,7 +7,10 @@ Three hub-side runners and one runner per member:
 - status: aggregatedStatus on the binding and fleet-wide sums on the template, coalesced;
 - member/<cluster>: render + server-side apply, drift repair and removal (members.py).
 Everything is rebuilt from the store and the members' lists on start: nothing is written
-unless what the store or a member holds differs from what it should be.
+unless what the store or a member holds differs from what it should be. No runner starts
+before every hub informer it reads has listed (an empty cache is not an empty store), and
+then every Work found is reconciled against its binding: a Work whose binding is gone is
+removed from its member and the hub like any other.
 
 Hub writes never read the store first: each is compared with, and compare-and-set against,
 the freshest copy the engine has (its informer's, or the answer to its own last write while
@@ -26,7 +29,9 @@ import orjson
 from services.override_engine.aggregating import aggregated_item, template_status
 from services.override_engine.members import WAIT, MemberSession, Plan
 from services.override_engine.removal import (
+    awaiting_removal,
     clusters_to_visit,
+    has_finalizer,
     is_deleting,
     placement,
     with_finalizer,
@@ -137,6 +142,7 @@ class OverrideEngine(Service):
         self._written: dict[tuple[str, str, str], Object] = {}
         self._status_written_at: dict[BindingKey, float] = {}
         self._waiting: dict[str, set[tuple[BindingKey, str]]] = {}
+        self._stopping = False
 
     @property
     def context(self) -> ServiceContext:
@@ -169,10 +175,23 @@ class OverrideEngine(Service):
         self.secrets.add_handler(self._secret_changed)
         for informer in self.policies:
             informer.add_handler(self._policy_changed)
+        context.tasks.start(self._run_when_synced(), name="run-when-synced")
+
+    async def _run_when_synced(self) -> None:
+        """Keys queue up while the hub caches list; reconciling starts once all have, and
+        every binding a Work names is looked at (the Work may be all that is left of it)."""
+        informers = [*self.bindings.values(), self.works, self.clusters, self.attached]
+        for informer in [*informers, self.secrets, *self.policies]:
+            await informer.wait_synced()
+        if self._stopping:
+            return
+        for key in list(self._work_clusters):
+            self.binding_runner.enqueue(key)
         for runner in (self.binding_runner, self.cluster_runner, self.status_runner):
             runner.start()
 
     async def stop(self) -> None:
+        self._stopping = True
         for runner in (self.binding_runner, self.cluster_runner, self.status_runner):
             await runner.drain(timeout=2.0)
         for session in list(self.sessions.values()):
@@ -279,6 +298,9 @@ class OverrideEngine(Service):
             self.binding_runner.enqueue(key)
         else:
             self._index_work(key, cluster, event.object)
+            binding = self.binding(key)
+            if binding is None or is_deleting(binding):
+                self.binding_runner.enqueue(key)
         self._status_later(key)
 
     def _index_work(self, key: BindingKey, cluster: str, work: Object) -> None:
@@ -406,8 +428,13 @@ class OverrideEngine(Service):
             cluster=cluster,
             cluster_present=cluster_raw is not None and not is_deleting(cluster_raw),
         )
+        if action == "remove":
+            kind = resource_for(spec.resource.api_version, spec.resource.kind) if spec else None
+            return Plan(action, kinds=(kind,) if kind is not None else ())
         if action != "apply" or spec is None or cluster_raw is None:
             return Plan(action)
+        if not has_finalizer(raw):
+            return WAIT
         ref = spec.resource
         resource = resource_for(ref.api_version, ref.kind)
         if resource is None:
@@ -488,14 +515,17 @@ class OverrideEngine(Service):
         cluster: str,
         *,
         manifests: list[Object],
-        applied: bool,
+        applied: bool | None,
         message: str,
     ) -> None:
-        """Write the Work of (binding, cluster) when its manifests or condition changed."""
+        """Write the Work of (binding, cluster) when its manifests or condition changed;
+        `applied=None` records what is about to be applied, before any member answer."""
         existing = self.work(binding, cluster)
-        condition = next_condition(
-            applied_condition(existing), applied=applied, message=message, now=utc_timestamp()
-        )
+        condition = None
+        if applied is not None:
+            condition = next_condition(
+                applied_condition(existing), applied=applied, message=message, now=utc_timestamp()
+            )
         desired = build_work(
             binding=binding,
             cluster=cluster,
@@ -518,6 +548,8 @@ class OverrideEngine(Service):
             written = await store.update(WORKS_WRITE, desired, current=existing)
         self._works_written[(namespace, desired["metadata"]["name"])] = written
         self._index_work(binding, cluster, written)
+        if applied is None:
+            return
         await self.context.bus.publish(
             subjects.subject(
                 subjects.PROPAGATION_APPLIED, cluster, binding.namespace, binding.name
@@ -553,6 +585,22 @@ class OverrideEngine(Service):
         if is_deleting(self.binding(binding)):
             self.binding_runner.enqueue(binding)
 
+    def propagated_kinds(self, cluster: str) -> set[ResourceType]:
+        kinds: set[ResourceType] = set()
+        for informer in self.bindings.values():
+            for binding in informer.list():
+                ref = (binding.get("spec") or {}).get("resource") or {}
+                found = resource_for(ref.get("apiVersion", ""), ref.get("kind", ""))
+                if found is not None:
+                    kinds.add(found)
+        for work in self.works.list(namespace=execution_namespace(cluster)):
+            for manifest in manifests_of(work):
+                identity = ManifestId.of(manifest)
+                found = resource_for(identity.api_version, identity.kind)
+                if found is not None:
+                    kinds.add(found)
+        return kinds
+
     async def _ensure_hub_namespace(self, name: str) -> None:
         if name in self._hub_namespaces:
             return
@@ -584,13 +632,28 @@ class OverrideEngine(Service):
                     return Requeue(after=STATUS_CONFLICT_RETRY_S)
                 except NotFoundError:
                     return None
-        for cluster in clusters_to_visit(spec, self._work_clusters.get(key, set())):
+            for session in self.sessions.values():
+                session.removal_outdated(key)
+        visited = clusters_to_visit(spec, self._work_clusters.get(key, set()))
+        confirmed: set[str] = set()
+        for cluster in visited:
             session = self.sessions.get(cluster)
             if session is not None:
-                session.enqueue(key)
+                if session.removal_confirmed(key) and self.work(key, cluster) is None:
+                    confirmed.add(cluster)
+                else:
+                    session.enqueue(key)
             elif self.clusters.get(None, cluster) is None and self.work(key, cluster) is not None:
                 await self.forget(key, cluster)
-        if raw is not None and is_deleting(raw) and not self._work_clusters.get(key):
+        if raw is not None and is_deleting(raw):
+            waiting = awaiting_removal(
+                visited=visited,
+                with_work=self._work_clusters.get(key, set()),
+                sessions=self.sessions,
+                confirmed=confirmed,
+            )
+            if waiting:
+                return None
             updated = without_finalizer(raw)
             if updated is not None:
                 try:

@@ -132,10 +132,11 @@ def build_work(
     binding: BindingKey,
     cluster: str,
     manifests: Sequence[Object],
-    condition: Condition,
+    condition: Condition | None,
     existing: Mapping[str, Any] | None,
 ) -> Object:
-    """The whole Work as it should be stored; compare with `existing` to skip no-op writes."""
+    """The whole Work as it should be stored; compare with `existing` to skip no-op writes.
+    Without a condition it records what is about to be applied (nothing answered yet)."""
     metadata: Object = {
         "name": work_name(binding),
         "namespace": execution_namespace(cluster),
@@ -149,7 +150,7 @@ def build_work(
         "kind": "Work",
         "metadata": metadata,
         "spec": {"workload": {"manifests": list(manifests)}},
-        "status": {"conditions": [condition.to_dict()]},
+        "status": {"conditions": [condition.to_dict()]} if condition is not None else {},
     }
 
 

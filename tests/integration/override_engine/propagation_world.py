@@ -1,13 +1,14 @@
 """A hub store, simulated members served over HTTPS, and the override-engine between them.
 
 Members run on their own event loop in a thread (as remote apiservers would), each behind
-its own port with a fault switch (errors, hang) and a stop/start that drops every
-connection. Hub objects are written straight into the store, as the gateway, the
-fleet-manager and the scheduler would.
+its own port with a fault switch (errors, hang), standing faults (latency, error ratio) and
+a stop/start that drops every connection. Hub objects are written straight into the store,
+as the gateway, the fleet-manager and the scheduler would.
 """
 
 import asyncio
 import base64
+import random
 import socket
 import threading
 from collections.abc import Callable, Coroutine
@@ -53,6 +54,10 @@ class Member:
     cluster: SimulatedCluster
     fault: str | None = None
     """None, "error" (every request answers 500) or "hang" (requests never answer)."""
+    latency_s: float = 0.0
+    """Every request waits this long before it is served (a slow member)."""
+    error_ratio: float = 0.0
+    """This share of requests answers 500 (a flaky member)."""
     runner: web.AppRunner | None = None
     requests: list[tuple[str, str]] = field(default_factory=list)
 
@@ -70,6 +75,10 @@ def _fault_middleware(member: Member) -> Any:
             return web.json_response({"kind": "Status", "code": 500}, status=500)
         if member.fault == "hang":
             await asyncio.sleep(3600)
+        if member.latency_s:
+            await asyncio.sleep(member.latency_s)
+        if random.random() < member.error_ratio:
+            return web.json_response({"kind": "Status", "code": 500}, status=500)
         return await handler(request)
 
     return faults
@@ -232,6 +241,21 @@ class RunningEngine:
         if self.engine is not None and self.context is not None:
             await self.engine.stop()
             await self.context.tasks.stop()
+        self.engine, self.context = None, None
+
+    async def kill(self) -> None:
+        """As kill -9 would: every task of the engine cancelled where it stands, nothing
+        drained and nothing written on the way out (member connections are closed only so
+        the test does not leak sockets)."""
+        if self.engine is None:
+            return
+        prefixes = ("override-engine/", "runner/override-", "runner/member/", "watches/")
+        tasks = [task for task in asyncio.all_tasks() if task.get_name().startswith(prefixes)]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for session in self.engine.sessions.values():
+            await session.client.close()
         self.engine, self.context = None, None
 
 

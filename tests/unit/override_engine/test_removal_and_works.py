@@ -4,13 +4,16 @@ import pytest
 
 from services.override_engine.removal import (
     FINALIZER,
+    awaiting_removal,
     clusters_to_visit,
+    has_finalizer,
     placement,
     with_finalizer,
     without_finalizer,
 )
 from services.override_engine.works import (
     BindingKey,
+    applied_condition,
     build_work,
     cluster_of_namespace,
     execution_namespace,
@@ -94,3 +97,49 @@ def test_an_unchanged_work_is_not_rewritten() -> None:
     changed = build_work(binding=key, cluster="a", manifests=[{"kind": "Y"}], condition=condition,
                          existing=stored)  # fmt: skip
     assert not same_work(changed, stored)
+
+
+@pytest.mark.parametrize(
+    ("visited", "with_work", "sessions", "confirmed", "expected"),
+    [
+        # A Work is the record of a copy: waited for until it is gone, confirmed or not.
+        ({"a"}, {"a"}, {"a"}, {"a"}, {"a"}),
+        ({"a"}, {"a"}, set(), set(), {"a"}),
+        # A target with a session (an apply may be in flight) until it confirms.
+        ({"a", "b"}, set(), {"a", "b"}, {"a"}, {"b"}),
+        ({"a", "b"}, set(), {"a", "b"}, {"a", "b"}, set()),
+        # No Work and no session: nothing can have been applied there.
+        ({"a"}, set(), set(), set(), set()),
+        # Sessions of clusters the binding never concerned are not asked.
+        ({"a"}, set(), {"a", "z"}, {"a"}, set()),
+    ],
+)
+def test_a_deleting_binding_waits_for_every_member_that_may_hold_a_copy(
+    visited: set[str],
+    with_work: set[str],
+    sessions: set[str],
+    confirmed: set[str],
+    expected: set[str],
+) -> None:
+    waiting = awaiting_removal(
+        visited=visited, with_work=with_work, sessions=sessions, confirmed=confirmed
+    )
+    assert waiting == expected
+
+
+def test_the_finalizer_is_seen_only_when_present() -> None:
+    assert has_finalizer({"metadata": {"finalizers": ["x", FINALIZER]}})
+    assert not has_finalizer({"metadata": {"finalizers": ["x"]}})
+    assert not has_finalizer({"metadata": {}})
+    assert not has_finalizer(None)
+
+
+def test_a_work_written_before_the_apply_has_no_applied_condition() -> None:
+    key = BindingKey("ResourceBinding", "default", "n-deployment")
+    pending = build_work(binding=key, cluster="a", manifests=[{"kind": "X"}], condition=None,
+                         existing=None)  # fmt: skip
+    assert pending["status"] == {} and applied_condition(pending) is None
+    condition = next_condition(None, applied=True, message="ok", now="t1")
+    applied = build_work(binding=key, cluster="a", manifests=[{"kind": "X"}], condition=condition,
+                         existing=pending)  # fmt: skip
+    assert not same_work(applied, pending)
