@@ -1,7 +1,9 @@
 """A live session with one member: health probes, node and pod watches, discovery.
 
 The session only observes and remembers; it asks the service to reconcile (`on_change`)
-whenever what it knows changes, and the service writes the hub objects.
+whenever what it knows changes, and the service writes the hub objects (and announces a
+health transition once the Cluster holds it). The shared registry
+(`shared.members.sessions.MemberSessions`) owns its lifecycle.
 """
 
 import asyncio
@@ -9,28 +11,25 @@ import logging
 from collections.abc import Callable
 
 from services.fleet_manager.health import HealthTracker, ProbeOutcome
+from services.fleet_manager.observations import MemberObservations, Summaries
 from services.fleet_manager.settings import FleetManagerSettings
 from services.fleet_manager.summarizing import (
     GPU_PRODUCT_LABEL,
-    GPUProductSummary,
     gpu_products,
     node_summary,
     resource_summary,
 )
-from shared.api.cluster import APIEnablement, NodeSummary, ResourceSummary
+from shared.api.cluster import APIEnablement
 from shared.api.meta import Condition
 from shared.api.pods import Node, Pod
 from shared.members.client import MemberClient, MemberError
 from shared.members.watching import MemberInformer
-from shared.runtime.informing import InformerEvent
+from shared.runtime.clock import WallClock, format_timestamp
+from shared.runtime.informing import InformerEvent, ObjectKey
 from shared.runtime.tasks import OwnedTasks
-from shared.store.objects import Object, utc_timestamp
+from shared.store.objects import Object
 
 log = logging.getLogger(__name__)
-
-HealthListener = Callable[[str, Condition | None, Condition], None]
-"""(cluster, previous Ready condition, new Ready condition)."""
-Summaries = tuple[NodeSummary, ResourceSummary, list[GPUProductSummary]]
 
 
 def summary_input(obj: Object) -> tuple[object, ...]:
@@ -51,26 +50,27 @@ def summary_input(obj: Object) -> tuple[object, ...]:
 class MemberSession:
     def __init__(
         self,
-        name: str,
+        attached: ObjectKey,
         client: MemberClient,
         *,
         settings: FleetManagerSettings,
+        clock: WallClock,
         current_ready: Condition | None,
         on_change: Callable[[], None],
-        on_health: HealthListener,
         on_probe_state: Callable[[str], None],
     ) -> None:
-        self.name = name
+        self.attached = attached
+        """The AttachedCluster the session was built for (its name is the Cluster's)."""
+        self.name = attached[1]
         self.client = client
-        self.kubeconfig_digest = ""
         self._settings = settings
+        self._clock = clock
         self._on_change = on_change
-        self._on_health = on_health
         self._on_probe_state = on_probe_state
         self._tracker = HealthTracker(
             failure_threshold=settings.failure_threshold, current=current_ready
         )
-        self._tasks = OwnedTasks(f"member/{name}")
+        self._tasks = OwnedTasks(f"member/{self.name}")
         self.nodes = MemberInformer(client, path="/api/v1/nodes")
         self.pods = MemberInformer(client, path="/api/v1/pods")
         self.version: str | None = None
@@ -134,8 +134,7 @@ class MemberSession:
             probe = await self.client.probe(timeout=self._settings.probe_timeout_s)
             self.online = probe.online
             outcome = ProbeOutcome(online=probe.online, healthy=probe.healthy, detail=probe.detail)
-            previous = self._tracker.condition
-            changed = self._tracker.observe(outcome, now=utc_timestamp())
+            changed = self._tracker.observe(outcome, now=format_timestamp(self._clock()))
             was_failing, self.probe_failing = self.probe_failing, not probe.healthy
             self._count_down_hold(healthy=probe.healthy)
             if changed is not None or was_failing != self.probe_failing:
@@ -146,7 +145,6 @@ class MemberSession:
                 self.last_error = None
                 self._on_change()
             if changed is not None:
-                self._notify(self._on_health, self.name, previous, changed)
                 self._on_change()
             await asyncio.sleep(self._settings.probe_period_s)
 
@@ -165,6 +163,19 @@ class MemberSession:
             self._record_error(error)
             return
         self._on_change()
+
+    def observe(self) -> MemberObservations:
+        """One snapshot of what the session knows, for a reconcile to read."""
+        return MemberObservations(
+            server=self.client.server,
+            ready=self._tracker.condition,
+            online=self.online,
+            last_error=self.last_error,
+            version=self.version,
+            api_enablements=self.api_enablements,
+            summaries=self.summaries(),
+            eviction_held=self.eviction_held,
+        )
 
     def summaries(self) -> Summaries | None:
         if not (self.nodes.synced and self.pods.synced):

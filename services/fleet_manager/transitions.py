@@ -1,4 +1,5 @@
-"""A log line and an Event per Ready transition of a cluster, in Kubernetes' words.
+"""A log line and an Event per Ready transition of a cluster, in Kubernetes' words, and the
+`navarch.cluster.health.<cluster>` message that announces it.
 
 Karmada records no Event for a cluster's Ready change; the node lifecycle controller's
 `RecordNodeStatusChange` does for nodes (reason = the new status, "Node <name> status is
@@ -7,6 +8,8 @@ Ready condition's reason as the status.
 """
 
 import logging
+
+import orjson
 
 from shared.api.meta import Condition
 from shared.events.models import InvolvedObject
@@ -19,6 +22,11 @@ CLUSTER_API_VERSION = "cluster.karmada.io/v1alpha1"
 
 def cluster_reference(name: str, *, uid: str | None) -> InvolvedObject:
     return InvolvedObject(api_version=CLUSTER_API_VERSION, kind="Cluster", name=name, uid=uid)
+
+
+def health_message(name: str, condition: Condition) -> bytes:
+    """The payload of `navarch.cluster.health.<cluster>`: the cluster and its Ready condition."""
+    return orjson.dumps({"cluster": name, **condition.to_dict()})
 
 
 def status_change_message(name: str, condition: Condition) -> str:

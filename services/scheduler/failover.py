@@ -20,6 +20,7 @@ from shared.api.binding import (
 )
 from shared.api.cluster import Cluster
 from shared.api.meta import Taint, Toleration
+from shared.runtime.clock import WallClock, format_timestamp
 
 PRODUCER_TAINT_MANAGER = "TaintManager"
 REASON_TAINT_UNTOLERATED = "TaintUntolerated"
@@ -33,8 +34,31 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def format_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+class TaintSightings:
+    """When the scheduler first saw each taint without `timeAdded`: where its toleration
+    starts. Forgotten once the taint is gone, so a taint added again starts anew."""
+
+    def __init__(self, clock: WallClock) -> None:
+        self._clock = clock
+        self._seen: dict[tuple[str, str, str], datetime] = {}
+
+    def added_at(self, cluster: Cluster, taint: Taint) -> datetime:
+        """A `TaintClock`: the taint's `timeAdded`, else its first sighting."""
+        if taint.time_added:
+            return parse_time(taint.time_added)
+        slot = (cluster.name, taint.key, taint.effect)
+        if slot not in self._seen:
+            self._seen[slot] = self._clock()
+        return self._seen[slot]
+
+    def observe(self, name: str, cluster: Cluster | None) -> None:
+        """The cluster changed (None: deleted): forget the sightings of taints it dropped."""
+        present = {(t.key, t.effect) for t in cluster.spec.taints} if cluster else set()
+        for slot in [s for s in self._seen if s[0] == name and (s[1], s[2]) not in present]:
+            del self._seen[slot]
+
+    def __len__(self) -> int:
+        return len(self._seen)
 
 
 @dataclass(frozen=True)
@@ -127,7 +151,7 @@ def evict_cluster(
             reason=REASON_TAINT_UNTOLERATED,
             message=message,
             producer=PRODUCER_TAINT_MANAGER,
-            creation_timestamp=format_time(now),
+            creation_timestamp=format_timestamp(now),
             clusters_before_failover=before,
         )
     )

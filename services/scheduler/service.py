@@ -1,23 +1,37 @@
-"""The scheduler service: settings, the reconcile runners, and start/stop wiring.
+"""The scheduler service: its settings, and what it declares to the controller kit.
 
-Two runners: `scheduler` (one key per resource template, `max_parallelism` workers gated
-by the parallelism limit) and `scheduler-tuning` (the KarmadaConfig knobs).
+Two runners: `scheduler-tuning` (the KarmadaConfig knobs, applied once before any
+scheduling) and `scheduler` (one key per resource template, `max_parallelism` workers
+gated by the parallelism limit). Informers of the template kinds are declared as policies
+and bindings name them, while the service runs.
 """
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+import logging
+from functools import partial
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.scheduler.failover import format_time
-from services.scheduler.resources import KARMADA_CONFIGS, RegistryResolver, ResourceResolver
+from services.scheduler.deciding import SchedulingOptions
+from services.scheduler.detecting import POLICY_SOURCES, Detector
+from services.scheduler.resources import (
+    CLUSTER_RESOURCE_BINDINGS,
+    CLUSTERS,
+    CUSTOM_RESOURCE_DEFINITIONS,
+    FLEETS,
+    KARMADA_CONFIGS,
+    RESOURCE_BINDINGS,
+    RegistryResolver,
+    ResourceResolver,
+)
 from services.scheduler.scheduling import Scheduler
 from services.scheduler.tuning import ConcurrencyLimit, TuningReconciler
 from shared.events.recording import EventRecorder
 from shared.placement.matching import DEFAULT_SKIPPED_NAMESPACES
-from shared.runtime.reconciling import ReconcileRunner
-from shared.runtime.service import Service, ServiceContext
+from shared.runtime.clock import WallClock, format_timestamp, utc_now
+from shared.runtime.controllers import Controllers, ControllerService
+
+log = logging.getLogger(__name__)
 
 TUNING_KEY = "karmadaconfigs"
 
@@ -62,11 +76,7 @@ class SchedulerSettings(BaseSettings):
     )
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class SchedulerService(Service):
+class SchedulerService(ControllerService):
     name = "scheduler"
 
     def __init__(
@@ -74,60 +84,80 @@ class SchedulerService(Service):
         *,
         resolver: ResourceResolver | None = None,
         settings: SchedulerSettings | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: WallClock = utc_now,
     ) -> None:
+        super().__init__(clock=clock)
         self._resolver = resolver or RegistryResolver()
         self.settings = settings or SchedulerSettings()
-        self._clock = clock
         self.scheduler: Scheduler | None = None
         self.events: EventRecorder | None = None
-        self._tuning: ReconcileRunner[str] | None = None
 
-    async def start(self, context: ServiceContext) -> None:
+    async def declare(self, controllers: Controllers) -> None:
         settings = self.settings
-        limit = ConcurrencyLimit(min(settings.parallelism, settings.max_parallelism))
-        self.events = EventRecorder(context.store, component=self.name, clock=self._clock)
-        self.events.start()
-        self.scheduler = Scheduler(
-            store=context.store,
-            bus=context.bus,
-            informer_factory=context.informer,
-            resolver=self._resolver,
-            limit=limit,
-            clock=self._clock,
-            workers=settings.max_parallelism,
-            default_toleration_seconds=settings.default_toleration_seconds,
-            graceful_eviction_timeout_seconds=settings.graceful_eviction_timeout_seconds,
-            enable_preemption=settings.enable_preemption,
-            skipped_namespaces=settings.skipped_namespaces,
-            empty_workload_propagation=settings.empty_workload_propagation,
-            events=self.events,
+        parallelism = min(settings.parallelism, settings.max_parallelism)
+        limit = ConcurrencyLimit(parallelism)
+        self.events = EventRecorder(
+            controllers.context.store, component=self.name, clock=self.clock
         )
-        configs = context.informer(KARMADA_CONFIGS)
+        self.events.start()
+        configs = controllers.informer(KARMADA_CONFIGS)
         tuning = TuningReconciler(
-            store=context.store,
+            writer=controllers.writer,
             informer=configs,
             limit=limit,
-            default_parallelism=min(settings.parallelism, settings.max_parallelism),
+            default_parallelism=parallelism,
             max_parallelism=settings.max_parallelism,
-            clock=lambda: format_time(self._clock()),
+            clock=lambda: format_timestamp(self.clock()),
         )
-        self._tuning = ReconcileRunner("scheduler-tuning", tuning.reconcile, workers=1)
-        configs.add_handler(lambda _event: self._enqueue_tuning())
+        tuning_runner = controllers.reconciler("scheduler-tuning", tuning.reconcile, workers=1)
+        controllers.wake(configs, tuning_runner, lambda _event: (TUNING_KEY,), skip_own_writes=True)
+        tuning_runner.enqueue(TUNING_KEY)
+        crds = controllers.informer(CUSTOM_RESOURCE_DEFINITIONS)
+        clusters = controllers.informer(CLUSTERS)
+        fleets = controllers.informer(FLEETS)
+        policies = {source: controllers.informer(source) for source in POLICY_SOURCES}
+        bindings = {
+            binding_type: controllers.informer(binding_type)
+            for binding_type in (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
+        }
+        self.scheduler = Scheduler(
+            controllers=controllers,
+            binding_informers=bindings,
+            resolver=self._resolver,
+            detector=Detector(
+                enable_preemption=settings.enable_preemption,
+                skipped_namespaces=settings.skipped_namespaces,
+            ),
+            limit=limit,
+            options=SchedulingOptions(
+                default_toleration_seconds=settings.default_toleration_seconds,
+                graceful_eviction_timeout_seconds=settings.graceful_eviction_timeout_seconds,
+                empty_workload_propagation=settings.empty_workload_propagation,
+            ),
+            workers=settings.max_parallelism,
+            events=self.events,
+        )
+        handlers = self.scheduler.handlers
+        crds.add_handler(handlers.on_crd)
+        clusters.add_handler(handlers.on_cluster)
+        fleets.add_handler(handlers.on_fleet)
+        for source, informer in policies.items():
+            informer.add_handler(partial(handlers.on_policy, source))
+        for binding_type, informer in bindings.items():
+            informer.add_handler(partial(handlers.on_binding, binding_type))
         await configs.wait_synced()
-        self._tuning.start()
-        self._tuning.enqueue(TUNING_KEY)
-        await self._tuning.wait_idle()
-        await self.scheduler.start()
+        await self._tune_before_scheduling(tuning)
 
-    def _enqueue_tuning(self) -> None:
-        if self._tuning is not None:
-            self._tuning.enqueue(TUNING_KEY)
+    @staticmethod
+    async def _tune_before_scheduling(tuning: TuningReconciler) -> None:
+        """The first pass applies a configured parallelism before any template is scheduled;
+        should it fail, the tuning runner retries it with its backoff."""
+        try:
+            await tuning.reconcile(TUNING_KEY)
+        except Exception:
+            log.exception("first KarmadaConfig pass failed; the tuning runner retries it")
 
     async def stop(self) -> None:
-        if self.scheduler is not None:
-            await self.scheduler.stop()
-        if self._tuning is not None:
-            await self._tuning.drain()
+        await super().stop()
         if self.events is not None:
             await self.events.stop()

@@ -11,13 +11,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from types import TracebackType
 from typing import Any
 
 from services.scheduler.resources import KARMADA_CONFIGS
 from shared.runtime.informing import Informer
-from shared.store.errors import NotFoundError
-from shared.store.objects import Object, ObjectStore
+from shared.runtime.writing import Writer
+from shared.store.objects import Object
 
 log = logging.getLogger(__name__)
 
@@ -147,20 +148,44 @@ def knob_status(
     return status
 
 
+def requested_parallelism(config: Object) -> int | None:
+    """What a config asks for before the cap: an integer, or None."""
+    raw = (config.get("spec") or {}).get("scheduler", {}) or {}
+    requested = raw.get("parallelism") if isinstance(raw, dict) else None
+    return requested if isinstance(requested, int) else None
+
+
+def config_with_status(
+    config: Object, *, active: str, max_parallelism: int, now: str
+) -> Object | None:
+    """The config with the status the scheduler reports on it; None when it already does."""
+    is_active = config["metadata"]["name"] == active
+    status = knob_status(
+        read_knobs(config, max_parallelism=max_parallelism) if is_active else None,
+        config=config,
+        active=active,
+        requested=requested_parallelism(config) if is_active else None,
+        now=now,
+    )
+    if config.get("status") == status:
+        return None
+    return {**config, "status": status}
+
+
 class TuningReconciler:
     """Applies the active config's parallelism and writes every config's status."""
 
     def __init__(
         self,
         *,
-        store: ObjectStore,
+        writer: Writer,
         informer: Informer,
         limit: ConcurrencyLimit,
         default_parallelism: int,
         max_parallelism: int,
         clock: Callable[[], str],
     ) -> None:
-        self._store = store
+        self._writer = writer
         self._informer = informer
         self._limit = limit
         self._default = default_parallelism
@@ -169,37 +194,30 @@ class TuningReconciler:
 
     async def reconcile(self, _key: str) -> None:
         """One key for all configs: which one is active depends on all of them."""
-        configs = sorted(self._informer.list(), key=lambda c: c["metadata"]["name"])
-        active = configs[0] if configs else None
+        fresher = self._writer.own_writes.fresher
+        cached = [fresher(KARMADA_CONFIGS, c) for c in self._informer.list()]
+        configs = sorted((c for c in cached if c is not None), key=lambda c: c["metadata"]["name"])
+        active = configs[0]["metadata"]["name"] if configs else ""
         parallelism = self._default
+        if configs:
+            knobs = read_knobs(configs[0], max_parallelism=self._max)
+            if knobs.parallelism is not None:
+                parallelism = knobs.parallelism
+            if knobs.ignored or knobs.invalid:
+                log.info(
+                    "KarmadaConfig %s: ignoring knobs %s",
+                    active,
+                    ", ".join(knobs.ignored + knobs.invalid),
+                )
         for config in configs:
-            knobs = None
-            requested = None
-            if config is active:
-                knobs = read_knobs(config, max_parallelism=self._max)
-                raw = (config.get("spec") or {}).get("scheduler", {}) or {}
-                requested = raw.get("parallelism") if isinstance(raw, dict) else None
-                requested = requested if isinstance(requested, int) else None
-                if knobs.parallelism is not None:
-                    parallelism = knobs.parallelism
-                if knobs.ignored or knobs.invalid:
-                    log.info(
-                        "KarmadaConfig %s: ignoring knobs %s",
-                        config["metadata"]["name"],
-                        ", ".join(knobs.ignored + knobs.invalid),
-                    )
-            status = knob_status(
-                knobs,
-                config=config,
-                active=active["metadata"]["name"] if active else "",
-                requested=requested,
-                now=self._clock(),
+            await self._writer.change(
+                KARMADA_CONFIGS,
+                config,
+                partial(
+                    config_with_status, active=active, max_parallelism=self._max, now=self._clock()
+                ),
+                status=True,
             )
-            if config.get("status") != status:
-                try:
-                    await self._store.update_status(KARMADA_CONFIGS, {**config, "status": status})
-                except NotFoundError:
-                    continue
         if parallelism != self._limit.limit:
             log.info("scheduler parallelism %d -> %d", self._limit.limit, parallelism)
             await self._limit.set_limit(parallelism)

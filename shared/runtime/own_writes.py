@@ -56,6 +56,14 @@ class OwnWrites:
             return cached
         return written
 
+    def unseen(self, resource: ResourceType, key: ObjectKey) -> Object | None:
+        """This process's write of an object its cache does not hold yet (a fresh create).
+
+        Only for informers whose every event passes `is_echo`, which drops the entry once
+        the cache shows the object or its deletion.
+        """
+        return self._written.get(self._slot(resource, key))
+
     def is_echo(self, resource: ResourceType, event: InformerEvent) -> bool:
         """True when the event only shows this process's own write (or an older state).
 

@@ -43,12 +43,21 @@ class Writer:
     async def create(self, resource: ResourceType, obj: Object) -> Object:
         return self.own_writes.remember(resource, await self.store.create(resource, obj))
 
-    async def update(self, resource: ResourceType, obj: Object) -> Object:
-        """One compare-and-set write of `obj` as read; a conflict is raised."""
-        return self.own_writes.remember(resource, await self.store.update(resource, obj))
+    async def update(
+        self, resource: ResourceType, obj: Object, *, current: Object | None = None
+    ) -> Object:
+        """One compare-and-set write of `obj` as read; a conflict is raised.
 
-    async def update_status(self, resource: ResourceType, obj: Object) -> Object:
-        return self.own_writes.remember(resource, await self.store.update_status(resource, obj))
+        `current`: the stored object as the cache has it, so the write needs no read first.
+        """
+        written = await self.store.update(resource, obj, current=current)
+        return self.own_writes.remember(resource, written)
+
+    async def update_status(
+        self, resource: ResourceType, obj: Object, *, current: Object | None = None
+    ) -> Object:
+        written = await self.store.update_status(resource, obj, current=current)
+        return self.own_writes.remember(resource, written)
 
     async def delete(
         self,
@@ -58,7 +67,11 @@ class Writer:
         *,
         uid: str | None = None,
     ) -> DeleteResult:
-        result = await self.store.delete(resource, namespace, name, uid=uid)
+        try:
+            result = await self.store.delete(resource, namespace, name, uid=uid)
+        except NotFoundError:
+            self.own_writes.forget(resource, (namespace or "", name))
+            raise
         if not result.deleted:
             self.own_writes.remember(resource, result.object)
         else:
@@ -88,7 +101,7 @@ class Writer:
             if changed is None:
                 return None
             try:
-                return await write(resource, changed)
+                return await write(resource, changed, current=candidate)
             except NotFoundError:
                 return None
             except ConflictError:
@@ -103,3 +116,26 @@ class Writer:
                 except NotFoundError:
                     return None
         return None
+
+    async def ensure(
+        self,
+        resource: ResourceType,
+        current: Object,
+        change: Change,
+        *,
+        status: bool = False,
+    ) -> Object | None:
+        """`change`, answering the object as it stands afterwards: the write's answer, or
+        the copy that needed no change; None only when the object is gone."""
+        unchanged: list[Object] = []
+
+        def tracked(candidate: Object) -> Object | None:
+            changed = change(candidate)
+            if changed is None:
+                unchanged.append(candidate)
+            return changed
+
+        written = await self.change(resource, current, tracked, status=status)
+        if written is not None:
+            return written
+        return unchanged[-1] if unchanged else None

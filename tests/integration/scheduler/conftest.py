@@ -8,6 +8,7 @@ from scheduler_world import Running
 
 from services.scheduler.service import SchedulerSettings
 from shared.bus import Bus
+from shared.runtime.clock import WallClock, utc_now
 from shared.store.jetstream import JetStreamBackend
 from shared.store.objects import ObjectStore
 
@@ -25,10 +26,16 @@ def scheduler_settings() -> SchedulerSettings:
 
 
 @pytest.fixture
+def scheduler_clock() -> WallClock:
+    """The scheduler's wall clock; timing tests override it with a `ManualClock`."""
+    return utc_now
+
+
+@pytest.fixture
 async def scheduler(
-    store: ObjectStore, bus: Bus, scheduler_settings: SchedulerSettings
+    store: ObjectStore, bus: Bus, scheduler_settings: SchedulerSettings, scheduler_clock: WallClock
 ) -> AsyncIterator[Running]:
-    running = Running(store=store, bus=bus, settings=scheduler_settings)
+    running = Running(store=store, bus=bus, settings=scheduler_settings, clock=scheduler_clock)
     await running.start()
     yield running
     await running.stop()

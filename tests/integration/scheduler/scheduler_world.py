@@ -1,15 +1,18 @@
 """Helpers of the scheduler integration tests: a restartable in-process service, waits,
-and the seed fleet's Cluster objects as the fleet-manager would write them."""
+a wall clock the test moves, and the seed fleet's Cluster objects as the fleet-manager
+would write them."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from services.scheduler.resources import CLUSTERS
 from services.scheduler.service import SchedulerService, SchedulerSettings
 from shared.api.cluster import Cluster
 from shared.bus import Bus
+from shared.runtime.clock import WallClock, utc_now
 from shared.runtime.service import ServiceContext
 from shared.settings import NavarchSettings
 from shared.store.errors import NotFoundError
@@ -17,6 +20,26 @@ from shared.store.objects import Object, ObjectStore
 from tests.seed_fleet import ENABLED
 
 T = TypeVar("T")
+
+CLOCK_START = datetime(2026, 12, 3, 14, 0, 0, tzinfo=UTC)
+"""A whole second: timestamps written with seconds precision lose nothing."""
+
+
+class ManualClock:
+    """A wall clock that moves only when the test advances it.
+
+    Tolerations and eviction tasks expire at exactly the moment the test chooses, however
+    loaded the machine is; only the scheduler's timed recheck still runs on loop time.
+    """
+
+    def __init__(self, start: datetime = CLOCK_START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
 
 
 def simple_cluster(
@@ -56,6 +79,7 @@ class Running:
     store: ObjectStore
     bus: Bus
     settings: SchedulerSettings
+    clock: WallClock = field(default=utc_now)
     service: SchedulerService | None = None
     context: ServiceContext | None = None
 
@@ -63,7 +87,7 @@ class Running:
         self.context = ServiceContext(
             name="scheduler", settings=NavarchSettings(), bus=self.bus, store=self.store
         )
-        self.service = SchedulerService(settings=self.settings)
+        self.service = SchedulerService(settings=self.settings, clock=self.clock)
         await self.service.start(self.context)
         return self.service
 

@@ -1,11 +1,22 @@
-"""Failover: a NoExecute not-ready taint moves replicas, graceful eviction, no flapping back."""
+"""Failover: a NoExecute not-ready taint moves replicas, graceful eviction, no flapping back.
 
-import time
-from datetime import UTC, datetime
+The scheduler's wall clock is a `ManualClock`: tolerations and eviction tasks run out when
+the test advances it, never because the machine was slow, so every gap asserted here is
+measured on that clock.
+"""
+
 from typing import Any
 
 import pytest
-from scheduler_world import Running, get_or_none, put_cluster, simple_cluster, targets, wait_for
+from scheduler_world import (
+    ManualClock,
+    Running,
+    get_or_none,
+    put_cluster,
+    simple_cluster,
+    targets,
+    wait_for,
+)
 
 from services.scheduler.resources import (
     CLUSTERS,
@@ -15,6 +26,7 @@ from services.scheduler.resources import (
 )
 from services.scheduler.service import SchedulerSettings
 from shared.api.cluster import TAINT_NOT_READY
+from shared.runtime.clock import format_timestamp
 from shared.store.objects import Object, ObjectStore
 
 pytestmark = pytest.mark.integration
@@ -22,6 +34,11 @@ pytestmark = pytest.mark.integration
 DEPLOYMENTS = RegistryResolver().resolve("apps/v1", "Deployment")
 assert DEPLOYMENTS is not None
 BINDING = "web-deployment"
+
+
+@pytest.fixture
+def scheduler_clock() -> ManualClock:
+    return ManualClock()
 
 
 def web(replicas: int) -> dict[str, Any]:
@@ -76,9 +93,21 @@ async def set_taints(store: ObjectStore, name: str, taints: list[dict[str, Any]]
     await store.update(CLUSTERS, cluster)
 
 
-def not_ready_taint() -> dict[str, Any]:
-    added = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"key": TAINT_NOT_READY, "effect": "NoExecute", "timeAdded": added}
+def not_ready_taint(clock: ManualClock) -> dict[str, Any]:
+    """The fleet-manager's taint, added now by the scheduler's clock."""
+    return {"key": TAINT_NOT_READY, "effect": "NoExecute", "timeAdded": format_timestamp(clock())}
+
+
+async def taint_seen(scheduler: Running, cluster: str) -> None:
+    """Wait until the scheduler's cache shows the cluster's taint, then until it settled."""
+
+    async def seen() -> bool:
+        assert scheduler.service is not None and scheduler.service.scheduler is not None
+        known = scheduler.service.scheduler.clusters.get(cluster)
+        return known is not None and bool(known.spec.taints)
+
+    await wait_for(seen, what=f"the scheduler sees the taint of {cluster}")
+    await scheduler.idle()
 
 
 async def report_health(store: ObjectStore, healthy: list[str]) -> None:
@@ -92,15 +121,17 @@ async def report_health(store: ObjectStore, healthy: list[str]) -> None:
 
 
 async def test_not_ready_cluster_is_evicted_gracefully_and_nothing_flaps(
-    store: ObjectStore, scheduler: Running
+    store: ObjectStore, scheduler: Running, scheduler_clock: ManualClock
 ) -> None:
     await three_clusters_running_web(store)
 
-    started = time.perf_counter()
-    await set_taints(store, "member-c", [not_ready_taint()])
+    started = scheduler_clock()
+    taint = not_ready_taint(scheduler_clock)
+    await set_taints(store, "member-c", [taint])
     binding = await placed(store, {"member-a": 6, "member-b": 6})
-    assert time.perf_counter() - started < 1.0
+    assert (scheduler_clock() - started).total_seconds() < 1.0, "evicted with no time passing"
     [task] = binding["spec"]["gracefulEvictionTasks"]
+    assert task["creationTimestamp"] == taint["timeAdded"], "evicted at the taint's moment"
     assert task["fromCluster"] == "member-c"
     assert task["replicas"] == 4
     assert task["reason"] == "TaintUntolerated"
@@ -128,15 +159,20 @@ async def test_not_ready_cluster_is_evicted_gracefully_and_nothing_flaps(
 
 
 async def test_eviction_task_expires_after_the_graceful_timeout(
-    store: ObjectStore, scheduler: Running
+    store: ObjectStore, scheduler: Running, scheduler_clock: ManualClock
 ) -> None:
     await scheduler.stop()
     scheduler.settings = SchedulerSettings(graceful_eviction_timeout_seconds=1.0)
     await scheduler.start()
     await three_clusters_running_web(store)
-    await set_taints(store, "member-b", [not_ready_taint()])
+    await set_taints(store, "member-b", [not_ready_taint(scheduler_clock)])
     binding = await placed(store, {"member-a": 6, "member-c": 6})
     assert binding["spec"]["gracefulEvictionTasks"]
+    await scheduler.idle()
+    current = await store.get(RESOURCE_BINDINGS, "default", BINDING)
+    assert current["spec"]["gracefulEvictionTasks"], "kept while the timeout has not passed"
+
+    scheduler_clock.advance(1.0)
 
     async def expired() -> Object | None:
         current = await store.get(RESOURCE_BINDINGS, "default", BINDING)
@@ -146,7 +182,9 @@ async def test_eviction_task_expires_after_the_graceful_timeout(
     assert targets(binding) == {"member-a": 6, "member-c": 6}
 
 
-async def test_a_tolerated_taint_delays_eviction(store: ObjectStore, scheduler: Running) -> None:
+async def test_a_tolerated_taint_delays_eviction(
+    store: ObjectStore, scheduler: Running, scheduler_clock: ManualClock
+) -> None:
     await three_clusters_running_web(store)
     policy = await store.get(PROPAGATION_POLICIES, "default", "web")
     policy["spec"]["placement"]["clusterTolerations"] = [
@@ -160,7 +198,12 @@ async def test_a_tolerated_taint_delays_eviction(store: ObjectStore, scheduler: 
     await store.update(PROPAGATION_POLICIES, policy)
     await scheduler.idle()
 
-    started = time.perf_counter()
-    await set_taints(store, "member-a", [not_ready_taint()])
+    started = scheduler_clock()
+    await set_taints(store, "member-a", [not_ready_taint(scheduler_clock)])
+    await taint_seen(scheduler, "member-a")
+    binding = await store.get(RESOURCE_BINDINGS, "default", BINDING)
+    assert targets(binding) == {"member-a": 4, "member-b": 4, "member-c": 4}, "tolerated"
+
+    scheduler_clock.advance(1.0)
     await placed(store, {"member-b": 6, "member-c": 6}, timeout=4.0)
-    assert time.perf_counter() - started > 0.5
+    assert (scheduler_clock() - started).total_seconds() > 0.5

@@ -3,10 +3,12 @@
 import logging
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
 from services.fleet_manager.transitions import (
     cluster_reference,
+    health_message,
     is_ready_transition,
     report_health_change,
 )
@@ -59,3 +61,15 @@ async def test_a_transition_logs_and_records_an_event(caplog: pytest.LogCaptureF
     assert event["message"] == "Cluster east status is now: ClusterNotReachable"
     assert event["involvedObject"]["kind"] == "Cluster"
     assert event["involvedObject"]["uid"] == "u-1"
+
+
+def test_the_health_message_names_the_cluster_and_carries_the_condition() -> None:
+    condition = DOWN.model_copy(update={"last_transition_time": "2026-01-01T00:00:00Z"})
+    assert orjson.loads(health_message("east", condition)) == {
+        "cluster": "east",
+        "type": "Ready",
+        "status": "False",
+        "reason": "ClusterNotReachable",
+        "message": "gone",
+        "lastTransitionTime": "2026-01-01T00:00:00Z",
+    }

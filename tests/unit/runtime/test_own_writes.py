@@ -63,3 +63,20 @@ def test_highest_revision_per_kind() -> None:
     writes.remember(CONFIGMAPS, configmap(7, name="a"))
     writes.remember(CONFIGMAPS, configmap(3, name="b"))
     assert writes.highest_revision(CONFIGMAPS) == 7
+
+
+def test_an_unseen_create_is_read_back_until_its_echo_or_deletion() -> None:
+    writes = OwnWrites()
+    writes.remember(CONFIGMAPS, configmap(5, value="created"))
+    assert writes.fresher(CONFIGMAPS, None) is None, "plain reads: a missing object is missing"
+    assert writes.unseen(CONFIGMAPS, ("default", "a"))["data"]["value"] == "created"
+    assert writes.unseen(CONFIGMAPS, ("default", "b")) is None
+    assert writes.is_echo(CONFIGMAPS, InformerEvent("ADDED", configmap(5)))
+    assert writes.unseen(CONFIGMAPS, ("default", "a")) is None, "the cache has it now"
+
+
+def test_a_deletion_seen_by_the_informer_ends_an_unseen_create() -> None:
+    writes = OwnWrites()
+    writes.remember(CONFIGMAPS, configmap(5))
+    assert not writes.is_echo(CONFIGMAPS, InformerEvent("DELETED", configmap(5)))
+    assert writes.unseen(CONFIGMAPS, ("default", "a")) is None

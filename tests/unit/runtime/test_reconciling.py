@@ -1,9 +1,17 @@
-"""The reconcile runner: de-duplication, no concurrent runs per key, backoff, drain."""
+"""The reconcile runner: de-duplication, no concurrent runs per key, backoff, drain.
+
+Loop time is fake (`looptime`): delays and backoff gaps are exact, whatever the machine's
+load, and the tests take no real time for them.
+"""
 
 import asyncio
 import itertools
 
+import pytest
+
 from shared.runtime.reconciling import ReconcileRunner, Requeue
+
+pytestmark = pytest.mark.looptime
 
 
 async def test_duplicate_enqueues_collapse_and_keys_never_run_concurrently() -> None:
@@ -55,6 +63,7 @@ async def test_failures_back_off_exponentially_then_succeed() -> None:
     assert len(attempts) == 4
     assert gaps[0] >= 0.015 and gaps[1] >= 0.035 and gaps[2] >= 0.045
     assert gaps[2] < 0.5, "the cap holds"
+    assert gaps == pytest.approx([0.02, 0.04, 0.05]), "doubling from the base, then capped"
     assert runner.backoff_for("x") == 0.0, "success forgets failures"
 
 

@@ -8,8 +8,8 @@ import pytest
 from services.scheduler.eviction_events import report_eviction
 from services.scheduler.failover import (
     EvictionPlan,
+    TaintSightings,
     evict_cluster,
-    format_time,
     plan_evictions,
     settle_tasks,
 )
@@ -19,6 +19,7 @@ from shared.api.kinds import EVENTS
 from shared.api.meta import Taint, Toleration
 from shared.api.propagation import FailoverBehavior
 from shared.events.recording import EventRecorder
+from shared.runtime.clock import format_timestamp
 from shared.store.memory import MemoryBackend
 from shared.store.objects import ObjectStore
 
@@ -32,7 +33,7 @@ def cluster(name: str, *taints: Taint) -> Cluster:
 
 
 def not_ready(added: datetime = NOW) -> Taint:
-    return Taint(key=TAINT_NOT_READY, effect="NoExecute", time_added=format_time(added))
+    return Taint(key=TAINT_NOT_READY, effect="NoExecute", time_added=format_timestamp(added))
 
 
 def spec(**replicas: int) -> ResourceBindingSpec:
@@ -196,3 +197,20 @@ async def test_an_eviction_logs_and_records_karmadas_event_on_binding_and_templa
             "Evict from cluster east succeed.",
         ),
     ]
+
+
+def test_a_taint_without_time_added_starts_its_toleration_when_first_seen() -> None:
+    moments = iter([NOW, NOW + timedelta(seconds=5), NOW + timedelta(seconds=9)])
+    sightings = TaintSightings(lambda: next(moments))
+    untimed = Taint(key=TAINT_NOT_READY, effect="NoExecute")
+    tainted = cluster("a", untimed)
+    assert sightings.added_at(tainted, untimed) == NOW
+    assert sightings.added_at(tainted, untimed) == NOW, "first sighting kept"
+    assert sightings.added_at(tainted, not_ready(NOW - timedelta(hours=1))) == NOW - timedelta(
+        hours=1
+    ), "timeAdded wins"
+    sightings.observe("a", cluster("a"))
+    assert len(sightings) == 0, "the taint is gone: forgotten"
+    assert sightings.added_at(tainted, untimed) == NOW + timedelta(seconds=5), "seen anew"
+    sightings.observe("a", None)
+    assert len(sightings) == 0

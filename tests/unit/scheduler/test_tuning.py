@@ -3,7 +3,13 @@
 import asyncio
 
 from services.scheduler.resources import RegistryResolver
-from services.scheduler.tuning import ConcurrencyLimit, knob_status, read_knobs
+from services.scheduler.tuning import (
+    ConcurrencyLimit,
+    config_with_status,
+    knob_status,
+    read_knobs,
+    requested_parallelism,
+)
 from shared.runtime.informing import InformerEvent
 
 CONFIG = {
@@ -102,3 +108,18 @@ def test_registry_resolves_builtins_and_crd_kinds_until_the_crd_is_deleted() -> 
     resolver.observe_crd(InformerEvent("DELETED", CRD))
     assert resolver.resolve("example.dev/v1", "Widget") is None
     resolver.observe_crd(InformerEvent("ADDED", {"metadata": {"name": "bad"}, "spec": {}}))
+
+
+def test_only_the_active_config_applies_and_a_reported_status_is_not_rewritten() -> None:
+    active = config_with_status(CONFIG, active="performance-tuning", max_parallelism=4, now="T")
+    assert active is not None
+    assert active["status"]["appliedKnobs"] == {"scheduler.parallelism": 4}
+    assert "capped from 10" in active["status"]["conditions"][0]["message"]
+    assert (
+        config_with_status(active, active="performance-tuning", max_parallelism=4, now="U") is None
+    )
+    other = config_with_status(CONFIG, active="another", max_parallelism=4, now="T")
+    assert other is not None
+    assert other["status"]["conditions"][0]["reason"] == "Superseded"
+    assert requested_parallelism(CONFIG) == 10
+    assert requested_parallelism({"spec": {"scheduler": {"parallelism": "ten"}}}) is None
