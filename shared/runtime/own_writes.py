@@ -65,10 +65,12 @@ class OwnWrites:
         return self._written.get(self._slot(resource, key))
 
     def is_echo(self, resource: ResourceType, event: InformerEvent) -> bool:
-        """True when the event only shows this process's own write (or an older state).
+        """True when the event shows exactly this process's own latest write.
 
-        The entry is dropped once the informer has reached the written revision, so a later
-        change by anyone else is never mistaken for an echo.
+        An older revision is never taken for an echo: after a conflict the writer re-read
+        and wrote on top of someone else's change, and that change's own event must still
+        wake its reconcile. The entry is dropped once the informer reaches the written
+        revision, so a later change by anyone else is never mistaken for an echo either.
         """
         slot = self._slot(resource, event.key)
         written = self._written.get(slot)
@@ -80,7 +82,7 @@ class OwnWrites:
         revision = revision_of(event.object)
         if revision >= revision_of(written):
             del self._written[slot]
-        return revision <= revision_of(written)
+        return revision == revision_of(written)
 
     def forget(self, resource: ResourceType, key: ObjectKey) -> None:
         self._written.pop(self._slot(resource, key), None)

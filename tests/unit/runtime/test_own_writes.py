@@ -39,7 +39,7 @@ def test_a_deletion_in_the_cache_always_wins() -> None:
     ("event_type", "revision", "echo"),
     [
         ("MODIFIED", 5, True),  # exactly the write
-        ("MODIFIED", 4, True),  # an older state on its way
+        ("MODIFIED", 4, False),  # someone else's write our conflict retry built upon
         ("MODIFIED", 6, False),  # someone else wrote after us
         ("DELETED", 5, False),  # a deletion is news
     ],
@@ -80,3 +80,12 @@ def test_a_deletion_seen_by_the_informer_ends_an_unseen_create() -> None:
     writes.remember(CONFIGMAPS, configmap(5))
     assert not writes.is_echo(CONFIGMAPS, InformerEvent("DELETED", configmap(5)))
     assert writes.unseen(CONFIGMAPS, ("default", "a")) is None
+
+
+def test_someone_elses_write_under_a_conflict_retry_still_wakes_its_reconcile() -> None:
+    """Writer.change re-reads after a conflict and writes on top of another writer's
+    change (rev 9 → ours at 10): rev 9's event is news the reconcile has not acted on."""
+    writes = OwnWrites()
+    writes.remember(CONFIGMAPS, configmap(10, value="ours"))
+    assert not writes.is_echo(CONFIGMAPS, InformerEvent("MODIFIED", configmap(9, value="theirs")))
+    assert writes.is_echo(CONFIGMAPS, InformerEvent("MODIFIED", configmap(10, value="ours")))
