@@ -13,7 +13,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-BENCHES = ["store", "api", "sim", "fleet", "scheduler", "propagation"]
+BENCHES = ["store", "api", "sim", "fleet", "scheduler", "propagation", "telemetry"]
 TARGETS: dict[str, dict[str, tuple[str, float]]] = {
     "store": {
         "creates_per_s": (">=", 2000),
@@ -40,6 +40,11 @@ TARGETS: dict[str, dict[str, tuple[str, float]]] = {
         "apply_to_present_p99_ms": ("<", 500),
         "drift_repair_p99_ms": ("<", 1000),
         "cold_start_5k_s": ("<", 60),
+    },
+    "telemetry": {
+        "top_pods_p99_ms": ("<", 300),
+        "fleet_scrape_ms": ("<", 1000),
+        "telemetry_rss_mb": ("<", 300),
     },
 }
 

@@ -25,6 +25,11 @@ SERVICE_READY = f"{PREFIX}.service.ready"
 ECHO = f"{PREFIX}.echo"
 """`navarch.echo.<service>`: request/reply liveness of a service over the bus."""
 
+TELEMETRY_QUERY = f"{PREFIX}.telemetry.query"
+"""`navarch.telemetry.query`: the gateway forwards an aggregated-API request (`metrics.k8s.io`,
+`custom.metrics.k8s.io`, reads of the fleet's nodes) to telemetry; the reply is chunked
+(`shared/relaying.py`)."""
+
 
 def subject(base: str, *tokens: str) -> str:
     """Append tokens to a subject base, escaping characters NATS treats as separators."""
@@ -41,4 +46,7 @@ ALL_SUBJECTS: dict[str, str] = {
     "(`.<cluster>.<namespace>.<binding>`)",
     SERVICE_READY: "a service finished its initial sync (`.<service>`)",
     ECHO: "request/reply liveness probe of a service (`.<service>`)",
+    TELEMETRY_QUERY: "request/reply: the gateway forwards a `metrics.k8s.io` / "
+    "`custom.metrics.k8s.io` request or a read of the fleet's nodes to telemetry "
+    "(queue group `telemetry`, chunked reply)",
 }

@@ -15,6 +15,7 @@ from aiohttp import web
 from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import Histogram
 
+from services.gateway.aggregating import AggregatedApis
 from services.gateway.caching import CachedStore
 from services.gateway.settings import GatewaySettings
 from services.gateway.tokens import ADMIN_USER, TokenFile
@@ -94,6 +95,7 @@ class Gateway(Service):
                 body_timeout_s=self.limits.body_timeout_s,
             ),
         )
+        app.middlewares.append(AggregatedApis(context.bus).middleware)
         guard = ConnectionGuard(self.limits)
         app.middlewares.insert(0, observe)
         app.middlewares.insert(0, guard.middleware)

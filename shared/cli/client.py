@@ -80,6 +80,8 @@ class KubeClient:
         self.endpoint = endpoint
         self._session: aiohttp.ClientSession | None = None
         self._resources: list[ApiResource] | None = None
+        self.unavailable_groups: list[str] = []
+        """Group versions whose discovery answered 503 (an aggregated API that is down)."""
 
     async def __aenter__(self) -> "KubeClient":
         headers = {"Accept": "application/json", "User-Agent": "navarch-cli"}
@@ -156,7 +158,15 @@ class KubeClient:
             for version in [preferred] + [v for v in versions if v != preferred]:
                 if version is None:
                     continue
-                listing = await self.request("GET", f"/apis/{group['name']}/{version}")
+                try:
+                    listing = await self.request("GET", f"/apis/{group['name']}/{version}")
+                except ApiError as error:
+                    if error.code != 503:
+                        raise
+                    # kubectl's partial discovery: an aggregated API whose backend is down
+                    # (telemetry not running) hides its resources, the rest still work.
+                    self.unavailable_groups.append(f"{group['name']}/{version}")
+                    continue
                 for resource in _parse_resource_list(group["name"], version, listing):
                     if not any(r.group_resource == resource.group_resource for r in found):
                         found.append(resource)

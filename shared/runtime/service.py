@@ -69,6 +69,10 @@ class Service(ABC):
     def ready(self, context: ServiceContext) -> bool:
         return context.synced()
 
+    def http_routes(self) -> list[web.RouteDef]:
+        """Routes this service adds beside /healthz, /readyz and /metrics on its HTTP port."""
+        return []
+
 
 async def connect_bus(settings: NavarchSettings, *, name: str) -> Bus:
     """Retry until NATS answers: services may start before the server during `navarch up`."""
@@ -101,6 +105,7 @@ def _health_app(service: Service, context: ServiceContext) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    app.router.add_routes(service.http_routes())
     return app
 
 

@@ -1,0 +1,4 @@
+from services.telemetry.service import Telemetry
+from shared.runtime.service import run
+
+run(Telemetry())
