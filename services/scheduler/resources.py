@@ -1,52 +1,49 @@
 """Which store collection holds a kind: the hub's API registry, CRDs included.
 
 Policies select templates by (apiVersion, kind); the store keys objects by plural.group.
-`RegistryResolver` answers from `shared.kubeapi.registry` (built-in Kubernetes, Karmada,
-Kurator and bundled kinds) and registers the CustomResourceDefinitions the service watches,
-so a kind whose CRD is created later becomes schedulable.
+`RegistryResolver` answers from `shared.kubeapi.registry` (the static kind table of
+`shared.api.kind_table`) and registers the CustomResourceDefinitions the service watches,
+so a kind whose CRD is created later becomes schedulable. The collections the scheduler
+itself reads and writes come from `shared.api.kinds`.
 """
 
 import logging
 from typing import Protocol, runtime_checkable
 
+from shared.api.crd_kinds import InvalidCrdError
+from shared.api.kinds import (
+    APPS_DISTRIBUTION_POLICIES,
+    CLUSTER_PROPAGATION_POLICIES,
+    CLUSTER_RESOURCE_BINDINGS,
+    CUSTOM_RESOURCE_DEFINITIONS,
+    DISTRIBUTION_POLICIES,
+    FLEETS,
+    KARMADA_CONFIGS,
+    PROPAGATION_POLICIES,
+    RESOURCE_BINDINGS,
+)
+from shared.api.kinds import KARMADA_CLUSTERS as CLUSTERS
 from shared.api.resources import ResourceType
-from shared.kubeapi.registry import InvalidCrdError, Registry, hub_registry
+from shared.kubeapi.registry import Registry, hub_registry
 from shared.runtime.informing import InformerEvent
 
+__all__ = [
+    "APPS_DISTRIBUTION_POLICIES",
+    "CLUSTERS",
+    "CLUSTER_PROPAGATION_POLICIES",
+    "CLUSTER_RESOURCE_BINDINGS",
+    "CUSTOM_RESOURCE_DEFINITIONS",
+    "DISTRIBUTION_POLICIES",
+    "FLEETS",
+    "KARMADA_CONFIGS",
+    "PROPAGATION_POLICIES",
+    "RESOURCE_BINDINGS",
+    "CrdAware",
+    "RegistryResolver",
+    "ResourceResolver",
+]
+
 log = logging.getLogger(__name__)
-_HUB = hub_registry()
-
-
-def _known(api_version: str, kind: str, fallback: ResourceType | None = None) -> ResourceType:
-    found = _HUB.by_kind(api_version, kind)
-    if found is not None:
-        return found.resource
-    if fallback is None:
-        raise LookupError(f"the hub registry has no {kind} {api_version}")
-    return fallback
-
-
-PROPAGATION_POLICIES = _known("policy.karmada.io/v1alpha1", "PropagationPolicy")
-CLUSTER_PROPAGATION_POLICIES = _known("policy.karmada.io/v1alpha1", "ClusterPropagationPolicy")
-DISTRIBUTION_POLICIES = _known("policy.kurator.dev/v1alpha1", "DistributionPolicy")
-APPS_DISTRIBUTION_POLICIES = _known("apps.kurator.dev/v1alpha1", "DistributionPolicy")
-CLUSTERS = _known("cluster.karmada.io/v1alpha1", "Cluster")
-FLEETS = _known("fleet.kurator.dev/v1alpha1", "Fleet")
-RESOURCE_BINDINGS = _known("work.karmada.io/v1alpha2", "ResourceBinding")
-CLUSTER_RESOURCE_BINDINGS = _known("work.karmada.io/v1alpha2", "ClusterResourceBinding")
-CUSTOM_RESOURCE_DEFINITIONS = _known("apiextensions.k8s.io/v1", "CustomResourceDefinition")
-KARMADA_CONFIGS = _known(
-    "karmada.io/v1alpha1",
-    "KarmadaConfig",
-    ResourceType(
-        group="karmada.io",
-        version="v1alpha1",
-        plural="karmadaconfigs",
-        kind="KarmadaConfig",
-        namespaced=False,
-        status_subresource=False,
-    ),
-)
 
 
 class ResourceResolver(Protocol):

@@ -10,11 +10,11 @@ fields, all as 422 causes. Both the hub gateway and the member simulator admit t
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.api.kind_table import Kind
 from shared.kubeapi import statuses
 from shared.kubeapi.datakeys import data_causes
 from shared.kubeapi.decoding import Decoded, decode
 from shared.kubeapi.objectmeta import validate_metadata
-from shared.kubeapi.registry import Kind
 from shared.kubeapi.schemas import definitions, kind_schema
 from shared.kubeapi.statuses import FieldCause
 

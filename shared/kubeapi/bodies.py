@@ -18,7 +18,7 @@ import yaml
 from aiohttp import web
 
 from shared import nesting, safeyaml
-from shared.kubeapi import protobuf, statuses
+from shared.kubeapi import protobuf, statuses, yamljson
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -113,7 +113,7 @@ def _json_or_yaml(raw: bytes, limits: BodyLimits) -> Any:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass
-    return safeyaml.load(raw, limits=limits.yaml_limits())
+    return yamljson.load(raw, limits=limits.yaml_limits())
 
 
 def check_depth(body: Any, *, max_depth: int) -> None:

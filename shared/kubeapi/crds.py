@@ -10,7 +10,9 @@ import copy
 import logging
 from typing import Any
 
-from shared.kubeapi.registry import CRD_GROUP_RESOURCE, InvalidCrdError, Kind, Registry
+from shared.api.crd_kinds import InvalidCrdError
+from shared.api.kind_table import CRD_GROUP_RESOURCE, Kind
+from shared.kubeapi.registry import Registry
 from shared.kubeapi.storage import Storage
 from shared.runtime.tasks import OwnedTasks
 from shared.store.errors import ConflictError, ExpiredError, NotFoundError, StoreError

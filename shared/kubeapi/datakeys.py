@@ -7,8 +7,8 @@ are at most 1 MiB.
 
 from typing import Any
 
+from shared.api.kind_table import Kind
 from shared.api.names import go_quote, is_config_map_key
-from shared.kubeapi.registry import Kind
 from shared.kubeapi.statuses import FieldCause
 
 Object = dict[str, Any]

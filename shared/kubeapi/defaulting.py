@@ -3,7 +3,7 @@
 import base64
 from typing import Any
 
-from shared.kubeapi.registry import Kind
+from shared.api.kind_table import Kind
 
 Object = dict[str, Any]
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import orjson
 
-from shared.kubeapi.registry import Kind, Registry
+from shared.api.kind_table import Kind
+from shared.kubeapi.registry import Registry
 
 Object = dict[str, Any]
 

@@ -5,28 +5,17 @@ Each handler turns one REST call into store calls with Kubernetes' rules around 
 dryRun). Store errors are not caught here: the server maps them once.
 """
 
-import asyncio
 import copy
-import inspect
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-from shared.kubeapi import (
-    defaulting,
-    managedfields,
-    patchhandlers,
-    scaling,
-    statuses,
-    tables,
-    watching,
-)
-from shared.kubeapi.admitting import FIELD_VALIDATION_MODES, admit, warning_headers
-from shared.kubeapi.crds import CrdSync
+from shared.api.kind_table import CRD_GROUP_RESOURCE
+from shared.kubeapi import managedfields, patchhandlers, scaling, statuses, tables, watching
+from shared.kubeapi.bodymodels import DeleteOptions, NamespaceFinalize, parse_body
 from shared.kubeapi.listing import (
     ContinueToken,
-    ListSnapshots,
     Selection,
     expired_continue,
     first_page,
@@ -35,15 +24,10 @@ from shared.kubeapi.listing import (
     parse_labels,
     sort_items,
 )
-from shared.kubeapi.namespaces import NamespaceLifecycle
-from shared.kubeapi.patching import StrategyLookup, builtin_strategy, schema_strategy
-from shared.kubeapi.registry import CRD_GROUP_RESOURCE, InvalidCrdError, Kind, Registry
 from shared.kubeapi.statuses import FieldCause
-from shared.kubeapi.storage import Storage, Validator
 from shared.kubeapi.targets import (
     OBJECT_NAME,
     Target,
-    default_manager,
     generated_name,
     is_dry_run,
     present,
@@ -51,38 +35,21 @@ from shared.kubeapi.targets import (
     read_body,
     respond,
 )
-from shared.runtime.tasks import OwnedTasks
+from shared.kubeapi.writing import ObjectWriter
 from shared.store.errors import NotFoundError
 from shared.store.objects import utc_timestamp
+
+__all__ = ["Handlers", "Target"]
 
 Object = dict[str, Any]
 
 
-class Handlers:
-    """Shared state of one API server and the handlers that use it."""
+class Handlers(ObjectWriter):
+    """The handlers of one API server: routing, reads, create, replace and deletes.
 
-    def __init__(
-        self,
-        *,
-        storage: Storage,
-        registry: Registry,
-        validator: Validator | None,
-        settings: Any,
-        snapshots: ListSnapshots,
-        tasks: OwnedTasks,
-        closing: asyncio.Event,
-        namespaces: NamespaceLifecycle,
-        crds: CrdSync,
-    ) -> None:
-        self.storage = storage
-        self.registry = registry
-        self.validator = validator
-        self.settings = settings
-        self.snapshots = snapshots
-        self.tasks = tasks
-        self.closing = closing
-        self.namespaces = namespaces
-        self.crds = crds
+    The write path they share with patch, scale and watch requests lives in `ObjectWriter`
+    (writing.py), below all of them, so those modules need not import this one.
+    """
 
     async def handle(self, request: web.Request, target: Target) -> web.StreamResponse:
         method, sub, kind = request.method, target.subresource, target.kind
@@ -130,20 +97,6 @@ class Handlers:
             parse_labels(text),
             parse_field_selector(request.query.get("fieldSelector"), target.kind),
             text,
-        )
-
-    def strategy(self, kind: Kind) -> StrategyLookup:
-        return builtin_strategy(kind.kind) if kind.builtin else schema_strategy(kind.schema)
-
-    def write_context(
-        self, request: web.Request, target: Target, *, manager: str | None = None
-    ) -> managedfields.WriteContext:
-        return managedfields.WriteContext(
-            manager=manager or request.query.get("fieldManager") or default_manager(request),
-            api_version=target.resource.api_version,
-            time=utc_timestamp(),
-            strategy=self.strategy(target.kind),
-            subresource=target.subresource or "",
         )
 
     # ---- reads ----
@@ -213,95 +166,6 @@ class Handlers:
         items = [item for item in listed.items if selection.fields.matches(item)]
         return sort_items(items), listed.revision
 
-    # ---- writes ----
-
-    def check_body(self, target: Target, body: Any) -> Object:
-        """The body as an object of this kind, in this namespace, named as the URL says."""
-        if not isinstance(body, dict):
-            raise statuses.bad_request("the request body must be a JSON object")
-        expected = target.resource.api_version
-        if (
-            body.get("apiVersion", expected) != expected
-            or body.get("kind", target.kind.kind) != target.kind.kind
-        ):
-            if body.get("apiVersion", expected) != expected:
-                raise statuses.bad_request(
-                    f"the API version in the data ({body.get('apiVersion')}) does not match "
-                    f"the expected API version ({expected})"
-                )
-            raise statuses.bad_request(
-                f"the kind in the data ({body.get('kind')}) does not match the expected kind "
-                f"({target.kind.kind})"
-            )
-        body["apiVersion"], body["kind"] = expected, target.kind.kind
-        metadata = body.setdefault("metadata", {})
-        if not isinstance(metadata, dict):
-            raise statuses.bad_request("metadata must be an object")
-        if target.kind.namespaced:
-            if (
-                metadata.get("namespace")
-                and target.namespace
-                and metadata["namespace"] != target.namespace
-            ):
-                raise statuses.bad_request(
-                    "the namespace of the provided object does not match the namespace sent "
-                    "on the request"
-                )
-            if target.namespace:
-                metadata["namespace"] = target.namespace
-        else:
-            metadata.pop("namespace", None)
-        if target.name is not None and metadata.get("name", target.name) != target.name:
-            raise statuses.bad_request(
-                f"the name of the object ({metadata.get('name')}) does not match the name on "
-                f"the URL ({target.name})"
-            )
-        if target.name is not None:
-            metadata["name"] = target.name
-        return body
-
-    async def validate(
-        self, request: web.Request, target: Target, obj: Object, *, creating: bool = False
-    ) -> dict[str, str]:
-        """Normalise, decode and validate (admitting.py), then run the validator hook: 400 on
-        what cannot be decoded, 422 on causes, Warning headers for what `Warn` reports."""
-        defaulting.normalize(target.kind, obj)
-        mode = request.query.get("fieldValidation") or "Warn"
-        if mode not in FIELD_VALIDATION_MODES:
-            raise statuses.bad_request(
-                f'fieldValidation must be one of "Ignore", "Warn", "Strict", got "{mode}"'
-            )
-        admission = admit(target.kind, obj, mode=mode, creating=creating)
-        causes = admission.causes + await self._causes(target, obj, strict=mode == "Strict")
-        if target.kind.resource.group_resource == CRD_GROUP_RESOURCE:
-            try:
-                self.registry.check_crd(obj)
-            except InvalidCrdError as error:
-                causes.append(FieldCause(field=error.field, message=error.message))
-        if causes:
-            raise statuses.invalid_object(target.resource, obj["metadata"].get("name", ""), causes)
-        warnings = admission.warnings
-        if mode == "Warn" and self.validator is not None:
-            extra = await self._causes(target, obj, strict=True)
-            warnings = warnings + [f"{cause.field}: {cause.message}" for cause in extra]
-        return warning_headers(warnings)
-
-    async def _causes(self, target: Target, obj: Object, *, strict: bool) -> list[FieldCause]:
-        if self.validator is None:
-            return []
-        result = self.validator(target.resource, obj, strict)
-        if inspect.isawaitable(result):
-            result = await result
-        return list(result)
-
-    def admit_create(self, target: Target, obj: Object) -> Object:
-        """Server-side defaults on create: status reset, namespace phase, generated names."""
-        if target.resource.status_subresource:
-            obj.pop("status", None)
-        if target.kind.kind == "Namespace" and target.kind.group == "":
-            self.namespaces.default(obj)
-        return obj
-
     async def create(self, request: web.Request, target: Target) -> web.Response:
         obj = self.check_body(target, await read_body(request))
         metadata = obj["metadata"]
@@ -314,8 +178,10 @@ class Handlers:
                     [FieldCause("metadata.namespace", "Required value", "FieldValueRequired")],
                 )
             await self.namespaces.ensure_active(metadata["namespace"])
-        obj = self.admit_create(target, obj)
+        # Decoding (the type checks of validation) comes before defaulting, as in
+        # kube-apiserver: defaults must never meet a malformed object.
         warnings = await self.validate(request, target, obj, creating=True)
+        obj = self.admit_create(target, obj)
         managedfields.record_update(None, obj, context=self.write_context(request, target))
         if is_dry_run(request):
             if not metadata.get("name") and metadata.get("generateName"):
@@ -332,66 +198,13 @@ class Handlers:
         current = await self.storage.get(target.resource, target.namespace, target.name or "")
         return await self.store_update(request, target, current=current, new=obj)
 
-    async def store_update(
-        self,
-        request: web.Request,
-        target: Target,
-        *,
-        current: Object,
-        new: Object,
-        manager: str | None = None,
-        record: bool = True,
-    ) -> web.Response:
-        stored, warnings = await self.update_object(
-            request, target, current=current, new=new, manager=manager, record=record
-        )
-        return respond(present(target.kind, stored), headers=warnings)
-
-    async def update_object(
-        self,
-        request: web.Request,
-        target: Target,
-        *,
-        current: Object,
-        new: Object,
-        manager: str | None = None,
-        record: bool = True,
-    ) -> tuple[Object, dict[str, str]]:
-        """Validate, record ownership and write `new` over `current` (CAS on its RV if set)."""
-        metadata = new.setdefault("metadata", {})
-        current_metadata = current["metadata"]
-        if "managedFields" not in metadata and "managedFields" in current_metadata:
-            metadata["managedFields"] = current_metadata["managedFields"]
-        if current_metadata.get("deletionTimestamp"):
-            added = set(metadata.get("finalizers") or []) - set(
-                current_metadata.get("finalizers") or []
-            )
-            if added:
-                raise statuses.forbidden(
-                    "no new finalizers can be added if the object is being deleted",
-                    resource=target.resource,
-                    name=target.name or "",
-                )
-        warnings = await self.validate(request, target, new)
-        if record:
-            context = self.write_context(request, target, manager=manager)
-            managedfields.record_update(current, new, context=context)
-        if is_dry_run(request):
-            return new, warnings
-        if target.subresource == "status":
-            stored = await self.storage.update_status(target.resource, new)
-        else:
-            stored = await self.storage.update(target.resource, new)
-        if target.resource.group_resource == CRD_GROUP_RESOURCE:
-            self.crds.changed(stored)
-        return stored, warnings
-
     async def finalize(self, request: web.Request, target: Target) -> web.Response:
         """`PUT namespaces/<ns>/finalize`: only `spec.finalizers` of the body is taken."""
         body = self.check_body(target, await read_body(request))
         current = await self.storage.get(target.resource, None, target.name or "")
         new = copy.deepcopy(current)
-        new.setdefault("spec", {})["finalizers"] = (body.get("spec") or {}).get("finalizers") or []
+        spec = parse_body(NamespaceFinalize, body, what="Namespace").spec
+        new.setdefault("spec", {})["finalizers"] = (spec.finalizers if spec else None) or []
         main = Target(target.kind, None, target.name, None)
         return await self.store_update(request, main, current=current, new=new)
 
@@ -401,9 +214,11 @@ class Handlers:
             raw = await request.read()
             if raw.strip():
                 try:
-                    options = orjson.loads(raw)
+                    decoded = orjson.loads(raw)
                 except orjson.JSONDecodeError as error:
                     raise statuses.bad_request(f"invalid DeleteOptions: {error}") from error
+                parsed = parse_body(DeleteOptions, decoded, what="DeleteOptions")
+                options = parsed.model_dump(by_alias=True, exclude_none=True)
         for name in ("propagationPolicy", "gracePeriodSeconds"):
             if name in request.query:
                 options[name] = request.query[name]

@@ -17,10 +17,10 @@ from typing import Any
 
 import orjson
 
+from shared.api.kind_table import Kind
 from shared.api.meta import LabelSelector
 from shared.api.selectors import SelectorSyntaxError, parse_label_selector
 from shared.kubeapi import statuses
-from shared.kubeapi.registry import Kind
 
 Object = dict[str, Any]
 

@@ -12,8 +12,9 @@ import copy
 import logging
 from typing import Any
 
+from shared.api.kind_table import Kind
 from shared.kubeapi import statuses
-from shared.kubeapi.registry import Kind, Registry
+from shared.kubeapi.registry import Registry
 from shared.kubeapi.storage import Storage
 from shared.runtime.tasks import OwnedTasks
 from shared.store.errors import AlreadyExistsError, ConflictError, NotFoundError, StoreError

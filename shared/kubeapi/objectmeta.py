@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.api.kind_table import Kind
 from shared.api.names import (
     NameRule,
     go_quote,
@@ -22,7 +23,6 @@ from shared.api.names import (
     name_is_dns_subdomain,
     name_is_path_segment,
 )
-from shared.kubeapi.registry import Kind
 from shared.kubeapi.statuses import FieldCause
 
 Object = dict[str, Any]

@@ -6,7 +6,7 @@ times), unless the patch itself carries a resourceVersion, which is then a preco
 """
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -20,10 +20,8 @@ from shared.kubeapi.patching import (
 )
 from shared.kubeapi.statuses import FieldCause
 from shared.kubeapi.targets import Target, present, query_flag, read_body, respond
+from shared.kubeapi.writing import ObjectWriter
 from shared.store.errors import AlreadyExistsError, ConflictError, NotFoundError
-
-if TYPE_CHECKING:
-    from shared.kubeapi.handlers import Handlers
 
 Object = dict[str, Any]
 
@@ -52,7 +50,7 @@ def patch_object(obj: Object, patch: Any, *, content_type: str, builtin: bool, k
     raise statuses.unsupported_media_type(content_type)
 
 
-async def patch(handlers: "Handlers", request: web.Request, target: Target) -> web.Response:
+async def patch(handlers: ObjectWriter, request: web.Request, target: Target) -> web.Response:
     content_type = request.content_type
     if content_type == APPLY_PATCH:
         return await apply(handlers, request, target)
@@ -121,7 +119,7 @@ def _apply_conflict(target: Target, error: managedfields.ApplyConflictError) -> 
     return statuses.ApiError(409, "Conflict", error.message(), details)
 
 
-async def apply(handlers: "Handlers", request: web.Request, target: Target) -> web.Response:
+async def apply(handlers: ObjectWriter, request: web.Request, target: Target) -> web.Response:
     """Server-side apply: create when missing, merge and own fields otherwise."""
     manager = request.query.get("fieldManager")
     if not manager:
@@ -179,12 +177,12 @@ async def apply(handlers: "Handlers", request: web.Request, target: Target) -> w
 
 
 async def _create_applied(
-    handlers: "Handlers", request: web.Request, target: Target, obj: Object
+    handlers: ObjectWriter, request: web.Request, target: Target, obj: Object
 ) -> web.Response:
     if target.kind.namespaced:
         await handlers.namespaces.ensure_active(target.namespace or "")
-    obj = handlers.admit_create(target, obj)
     warnings = await handlers.validate(request, target, obj, creating=True)
+    obj = handlers.admit_create(target, obj)
     if request.query.getall("dryRun", []):
         return respond(present(target.kind, obj), status=201, headers=warnings)
     created = await handlers.storage.create(target.resource, obj)

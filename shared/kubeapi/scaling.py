@@ -1,17 +1,16 @@
 """The `/scale` subresource: an `autoscaling/v1 Scale` view of a workload's replica count."""
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from shared.api.kind_table import ScaleSpec
 from shared.kubeapi import statuses
+from shared.kubeapi.bodymodels import Scale, parse_body
 from shared.kubeapi.patchhandlers import patch_object
-from shared.kubeapi.registry import ScaleSpec
 from shared.kubeapi.targets import Target, read_body, respond
-
-if TYPE_CHECKING:
-    from shared.kubeapi.handlers import Handlers
+from shared.kubeapi.writing import ObjectWriter
 
 Object = dict[str, Any]
 
@@ -68,7 +67,7 @@ def to_scale(obj: Object, spec: ScaleSpec) -> Object:
     }
 
 
-async def get_scale(handlers: "Handlers", request: web.Request, target: Target) -> web.Response:
+async def get_scale(handlers: ObjectWriter, request: web.Request, target: Target) -> web.Response:
     del request
     obj = await handlers.storage.get(target.resource, target.namespace, target.name or "")
     assert target.kind.scale is not None
@@ -76,11 +75,12 @@ async def get_scale(handlers: "Handlers", request: web.Request, target: Target) 
 
 
 async def _write_scale(
-    handlers: "Handlers", request: web.Request, target: Target, *, current: Object, scale: Object
+    handlers: ObjectWriter, request: web.Request, target: Target, *, current: Object, scale: Object
 ) -> web.Response:
     spec = target.kind.scale
     assert spec is not None
-    replicas = (scale.get("spec") or {}).get("replicas")
+    parsed = parse_body(Scale, scale, what="Scale")
+    replicas = parsed.spec.replicas if parsed.spec is not None else None
     if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
         raise statuses.invalid(
             kind="Scale",
@@ -93,7 +93,7 @@ async def _write_scale(
                 )
             ],
         )
-    requested_rv = (scale.get("metadata") or {}).get("resourceVersion")
+    requested_rv = parsed.metadata.resource_version if parsed.metadata is not None else None
     if requested_rv and requested_rv != current["metadata"]["resourceVersion"]:
         raise statuses.conflict_on(target.resource, target.name or "")
     new = copy.deepcopy(current)
@@ -103,7 +103,7 @@ async def _write_scale(
     return respond(to_scale(stored, spec), headers=warnings)
 
 
-async def put_scale(handlers: "Handlers", request: web.Request, target: Target) -> web.Response:
+async def put_scale(handlers: ObjectWriter, request: web.Request, target: Target) -> web.Response:
     scale = await read_body(request)
     if not isinstance(scale, dict):
         raise statuses.bad_request("the request body must be a Scale object")
@@ -111,7 +111,7 @@ async def put_scale(handlers: "Handlers", request: web.Request, target: Target) 
     return await _write_scale(handlers, request, target, current=current, scale=scale)
 
 
-async def patch_scale(handlers: "Handlers", request: web.Request, target: Target) -> web.Response:
+async def patch_scale(handlers: ObjectWriter, request: web.Request, target: Target) -> web.Response:
     body = await read_body(request)
     current = await handlers.storage.get(target.resource, target.namespace, target.name or "")
     assert target.kind.scale is not None

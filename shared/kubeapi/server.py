@@ -13,13 +13,14 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from shared.api.kind_table import KUBERNETES_KINDS
 from shared.kubeapi import discovery, statuses
 from shared.kubeapi.bodies import BODY_LIMITS, BodyLimits, body_middleware, too_large
 from shared.kubeapi.crds import CrdSync
 from shared.kubeapi.handlers import Handlers, Target
 from shared.kubeapi.listing import ListSnapshots
 from shared.kubeapi.namespaces import NamespaceLifecycle
-from shared.kubeapi.registry import KUBERNETES_KINDS, Registry, hub_registry
+from shared.kubeapi.registry import Registry, hub_registry
 from shared.kubeapi.storage import Authenticator, Storage, User, Validator
 from shared.kubeapi.targets import OBJECT_NAME
 from shared.runtime.tasks import OwnedTasks

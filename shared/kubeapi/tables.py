@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.kubeapi.registry import Kind, PrinterColumn
+from shared.api.kind_table import Kind, PrinterColumn
 
 Object = dict[str, Any]
 Cell = Callable[[Object], Any]

@@ -7,10 +7,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from shared.api.kind_table import Kind
 from shared.api.resources import ResourceType
 from shared.kubeapi import statuses
 from shared.kubeapi.bodies import read_body
-from shared.kubeapi.registry import Kind
 from shared.store.objects import GENERATE_NAME_ALPHABET
 
 Object = dict[str, Any]

@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -23,11 +23,9 @@ from aiohttp import web
 from shared.kubeapi import statuses, tables
 from shared.kubeapi.listing import Selection, object_key
 from shared.kubeapi.targets import Target, present
+from shared.kubeapi.writing import ObjectWriter
 from shared.store.errors import ExpiredError, StoreError
 from shared.store.objects import WatchEvent
-
-if TYPE_CHECKING:
-    from shared.kubeapi.handlers import Handlers
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +33,7 @@ Object = dict[str, Any]
 DISCONNECT_CHECK_S = 1.0
 
 
-def _timeout(handlers: "Handlers", request: web.Request) -> float:
+def _timeout(handlers: ObjectWriter, request: web.Request) -> float:
     raw = request.query.get("timeoutSeconds")
     if raw:
         try:
@@ -108,7 +106,7 @@ class _Selected:
 
 
 async def serve_watch(
-    handlers: "Handlers", request: web.Request, target: Target, selection: Selection
+    handlers: ObjectWriter, request: web.Request, target: Target, selection: Selection
 ) -> web.StreamResponse:
     timeout = _timeout(handlers, request)
     deadline = time.monotonic() + timeout
@@ -160,7 +158,7 @@ async def serve_watch(
 
 
 async def _follow(
-    handlers: "Handlers",
+    handlers: ObjectWriter,
     request: web.Request,
     stream: _Stream,
     events: AsyncIterator[WatchEvent],

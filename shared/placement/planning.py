@@ -14,11 +14,12 @@ from shared.api.affinity import ClusterAffinity
 from shared.api.base import KubeModel
 from shared.api.binding import ObjectReference
 from shared.api.cluster import APIEnablement, APIResource, Cluster
+from shared.api.crd_kinds import checked_crd_kinds
+from shared.api.kind_table import HUB_KINDS, KUBERNETES_KINDS, Kind, find_kind
 from shared.api.meta import ObjectMeta
 from shared.api.propagation import Placement, PlacementExtras
 from shared.api.simulated_fleet import API_VERSION as SIMULATED_FLEET_API_VERSION
 from shared.api.simulated_fleet import FleetConfig, parse_fleet_config
-from shared.kubeapi.registry import Registry, hub_registry, member_registry
 from shared.placement.estimating import ResourceTemplate, interpret_replicas
 from shared.placement.filtering import FilterContext, filter_clusters
 from shared.placement.matching import select_policy
@@ -90,9 +91,9 @@ class Plan(KubeModel):
         return {"placements": placements, "manifests": self.manifests}
 
 
-def served_enablements(registry: Registry) -> list[APIEnablement]:
+def served_enablements(kinds: Iterable[Kind]) -> list[APIEnablement]:
     by_version: dict[str, list[APIResource]] = {}
-    for kind in registry.kinds():
+    for kind in kinds:
         resource = kind.resource
         by_version.setdefault(resource.api_version, []).append(
             APIResource(name=resource.plural, kind=resource.kind)
@@ -171,16 +172,30 @@ def filter_reasons(
     return filter_clusters(context, clusters)[1]
 
 
-def _registry_with_crds(documents: Iterable[Object]) -> Registry:
-    registry = member_registry()
+def member_kinds_with_crds(documents: Iterable[Object]) -> list[Kind]:
+    """What a simulated member serves: Kubernetes' kinds plus the documents' CRDs, each
+    checked as the API server checks it (InvalidCrdError; a CRD cannot take over a
+    built-in kind), a later CRD of the same name replacing the kinds of an earlier one."""
+    served: dict[tuple[str, str, str], Kind] = {
+        (kind.group, kind.version, kind.plural): kind for kind in KUBERNETES_KINDS
+    }
+    owned: dict[str, list[tuple[str, str, str]]] = {}
     for document in documents:
-        if group_kind(document) == ("apiextensions.k8s.io", "CustomResourceDefinition"):
-            registry.register_crd(document)
-    return registry
+        if group_kind(document) != ("apiextensions.k8s.io", "CustomResourceDefinition"):
+            continue
+        name = (document.get("metadata") or {}).get("name", "")
+        for key in owned.pop(name, []):
+            served.pop(key, None)
+        kinds = checked_crd_kinds(
+            document, known=lambda group, version, plural: served.get((group, version, plural))
+        )
+        owned[name] = [(kind.group, kind.version, kind.plural) for kind in kinds]
+        served.update(zip(owned[name], kinds, strict=True))
+    return list(served.values())
 
 
 def plan(documents: list[Object], *, render: Renderer | None = None) -> Plan:
-    member_kinds = _registry_with_crds(documents)
+    member_kinds = member_kinds_with_crds(documents)
     enablements = served_enablements(member_kinds)
     clusters: list[Cluster] = []
     propagation, cluster_propagation, extras_of = [], [], {}
@@ -204,13 +219,12 @@ def plan(documents: list[Object], *, render: Renderer | None = None) -> Plan:
             fleets[document.get("metadata", {}).get("namespace") or "default"] = document
         elif group_and_kind not in NOT_RESOURCES:
             resources.append(document)
-    hub_kinds = hub_registry()
     placements: list[PlannedPlacement] = []
     manifests: dict[str, list[Object]] = {cluster.name: [] for cluster in clusters}
     for document in resources:
-        known = hub_kinds.by_kind(document.get("apiVersion", ""), document.get("kind", ""))
-        known = known or member_kinds.by_kind(
-            document.get("apiVersion", ""), document.get("kind", "")
+        api_version, kind = document.get("apiVersion", ""), document.get("kind", "")
+        known = find_kind(HUB_KINDS, api_version, kind) or find_kind(
+            member_kinds, api_version, kind
         )
         namespaced = known.namespaced if known else True
         metadata = ObjectMeta.model_validate(document.get("metadata") or {})

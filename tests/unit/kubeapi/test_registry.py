@@ -2,7 +2,8 @@
 
 import pytest
 
-from shared.kubeapi.registry import InvalidCrdError, hub_registry, member_registry
+from shared.api.crd_kinds import InvalidCrdError
+from shared.kubeapi.registry import hub_registry, member_registry
 
 
 def crd(plural: str = "widgets", group: str = "example.com", **extra: object) -> dict:
