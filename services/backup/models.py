@@ -237,11 +237,17 @@ class Backup(KubeModel):
     status: BackupStatus = Field(default_factory=BackupStatus)
 
 
+ExistingResourcePolicy = Literal["none", "update"]
+"""Velero's `existingResourcePolicy` for objects already in the target cluster."""
+
+
 class RestorePolicy(KubeModel):
     resource_filter: ResourceFilter | None = None
     namespace_mapping: dict[str, str] | None = None
     preserve_status: PreserveStatus | None = None
     preserve_node_ports: bool | None = None
+    existing_resource_policy: ExistingResourcePolicy | None = None
+    """A Navarch extension carrying Velero's RestoreSpec field (Kurator has no such field)."""
 
 
 class RestoreSpec(KubeModel):

@@ -12,6 +12,8 @@ SERVED_FINALIZERS: dict[str, str] = {
     "foregroundDeletion": "the simulator's garbage collector (dependents deleted first)",
     "navarch.dev/fleet-manager": "fleet-manager (an AttachedCluster's member disconnected)",
     "navarch.dev/override-engine": "override-engine (a binding's member copies deleted)",
+    "backup.kurator.dev": "backup (a Backup's archives deleted)",
+    "restore.kurator.dev": "backup (a Restore's results deleted; restored objects stay)",
 }
 """Finalizer -> who removes it."""
 

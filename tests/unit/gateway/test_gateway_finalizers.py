@@ -2,6 +2,8 @@
 
 import pytest
 
+from services.backup.backups import FINALIZER as BACKUP_FINALIZER
+from services.backup.restores import FINALIZER as RESTORE_FINALIZER
 from services.fleet_manager.service import FINALIZER as FLEET_MANAGER_FINALIZER
 from services.gateway.validation import validate
 from services.override_engine.removal import FINALIZER as OVERRIDE_ENGINE_FINALIZER
@@ -13,7 +15,13 @@ BACKUP = hub_registry().by_kind("backup.kurator.dev/v1alpha1", "Backup")
 
 
 def test_every_finalizer_a_service_adds_is_in_the_table() -> None:
-    for finalizer in (FLEET_MANAGER_FINALIZER, OVERRIDE_ENGINE_FINALIZER, NAMESPACE_FINALIZER):
+    for finalizer in (
+        FLEET_MANAGER_FINALIZER,
+        OVERRIDE_ENGINE_FINALIZER,
+        NAMESPACE_FINALIZER,
+        BACKUP_FINALIZER,
+        RESTORE_FINALIZER,
+    ):
         assert finalizer in SERVED_FINALIZERS
 
 
@@ -37,18 +45,18 @@ def test_guarded_domains(finalizer: str, guarded: bool) -> None:
 
 
 def test_unserved_finalizers_are_named_by_index() -> None:
-    names = ["example.com/mine", "backup.kurator.dev", "navarch.dev/fleet-manager", "karmada.io/x"]
-    assert unserved_finalizers(names) == [(1, "backup.kurator.dev"), (3, "karmada.io/x")]
+    names = ["example.com/mine", "migrate.kurator.dev", "navarch.dev/fleet-manager", "karmada.io/x"]
+    assert unserved_finalizers(names) == [(1, "migrate.kurator.dev"), (3, "karmada.io/x")]
 
 
 def test_a_backup_with_kurators_finalizer_is_refused_naming_the_field() -> None:
     assert BACKUP is not None
-    obj = {"metadata": {"name": "b", "namespace": "default", "finalizers": ["backup.kurator.dev"]}}
+    obj = {"metadata": {"name": "b", "namespace": "default", "finalizers": ["migrate.kurator.dev"]}}
     [cause] = validate(BACKUP.resource, obj, False)
     assert cause.field == "metadata.finalizers[0]"
     assert cause.reason == "FieldValueForbidden"
     assert cause.message == (
-        'Forbidden: no Navarch service removes the finalizer "backup.kurator.dev", so deleting '
+        'Forbidden: no Navarch service removes the finalizer "migrate.kurator.dev", so deleting '
         "the object would never finish"
     )
     assert (
