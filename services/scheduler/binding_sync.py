@@ -38,6 +38,8 @@ from shared.placement.matching import (
 from shared.placement.placing import PlacementResult, reschedule_required
 
 APPLIED_PLACEMENT_ANNOTATION = "policy.karmada.io/applied-placement"
+RB_PERMANENT_ID_LABEL = "resourcebinding.karmada.io/permanent-id"
+CRB_PERMANENT_ID_LABEL = "clusterresourcebinding.karmada.io/permanent-id"
 CLAIM_LABELS = (PP_PERMANENT_ID_LABEL, CPP_PERMANENT_ID_LABEL)
 CLAIM_ANNOTATIONS = (PP_NAMESPACE_ANNOTATION, PP_NAME_ANNOTATION, CPP_NAME_ANNOTATION)
 Object = dict[str, Any]
@@ -57,16 +59,23 @@ def binding_name(name: str, kind: str) -> str:
     return f"{name}-{kind.lower()}"
 
 
-def with_permanent_id(policy: AnyPolicy) -> AnyPolicy:
-    """The claim label needs the policy's permanent id; the policy uid stands in if unset."""
-    label = (
-        PP_PERMANENT_ID_LABEL if isinstance(policy, PropagationPolicy) else CPP_PERMANENT_ID_LABEL
-    )
-    if policy.metadata.labels.get(label) or not policy.metadata.uid:
-        return policy
-    copy = policy.model_copy(deep=True)
-    copy.metadata.labels[label] = policy.metadata.uid
-    return copy
+def with_label(obj: Object, *, label: str, value: str) -> Object | None:
+    """The object with `label` set to `value`; None when it already carries that label.
+
+    Karmada's mutating webhooks give every policy and binding a permanent id once; a
+    later write never changes it."""
+    labels = obj["metadata"].get("labels") or {}
+    if labels.get(label):
+        return None
+    return {**obj, "metadata": {**obj["metadata"], "labels": {**labels, label: value}}}
+
+
+def released_binding(binding: Object) -> Object | None:
+    """The binding without its policy's claim marks (`CleanupResourceBindingClaimMetadata`);
+    None when it carries none. The binding, its result and its Works stay."""
+    if not has_claim(binding["metadata"]):
+        return None
+    return {**binding, "metadata": without_claim(binding["metadata"])}
 
 
 def without_claim(metadata: Mapping[str, Any]) -> dict[str, Any]:
@@ -251,8 +260,10 @@ def binding_metadata(
     namespace: str | None,
     template: Object,
     policy: AnyPolicy,
+    permanent_id: str,
 ) -> dict[str, Any]:
-    """Binding metadata: claim marks of the policy, owner reference to the template."""
+    """Binding metadata: its permanent id (kept once set), claim marks of the policy, owner
+    reference to the template."""
     metadata: dict[str, Any] = dict(existing["metadata"]) if existing else {"name": name}
     if namespace:
         metadata["namespace"] = namespace
@@ -261,6 +272,8 @@ def binding_metadata(
     kept_annotations = {
         k: v for k, v in (metadata.get("annotations") or {}).items() if k not in CLAIM_ANNOTATIONS
     }
+    id_label = RB_PERMANENT_ID_LABEL if namespace else CRB_PERMANENT_ID_LABEL
+    kept_labels[id_label] = kept_labels.get(id_label) or permanent_id
     metadata["labels"] = {**kept_labels, **labels}
     metadata["annotations"] = {**kept_annotations, **annotations}
     metadata["ownerReferences"] = [owner_reference(template)]

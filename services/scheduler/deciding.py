@@ -175,8 +175,11 @@ def decide_binding(
     added_at: TaintClock,
     now: datetime,
     options: SchedulingOptions,
+    permanent_id: str,
 ) -> BindingDecision:
-    """The pass Karmada's detector, taint manager and scheduler would make, in that order."""
+    """The pass Karmada's detector, taint manager and scheduler would make, in that order.
+
+    `permanent_id`: the binding's id if it has none yet (a new binding)."""
     replicas, requirements = template_replicas(key, template)
     extras = {k: v for k, v in entry.extras.to_dict().items() if v}
     placement_dict = {**placement.to_dict(), **extras}
@@ -206,6 +209,7 @@ def decide_binding(
         namespace=target.namespace,
         template=template,
         policy=entry.policy,
+        permanent_id=permanent_id,
     )
     applied = placement_json(placement_dict)
     binding = ResourceBinding(

@@ -16,7 +16,6 @@ from services.scheduler.binding_sync import (
     TemplateKey,
     has_claim,
     template_meta,
-    with_permanent_id,
     without_claim,
 )
 from services.scheduler.resources import (
@@ -36,7 +35,14 @@ from shared.api.propagation import (
     distribution_to_propagation,
 )
 from shared.api.resources import ResourceType
-from shared.placement.matching import AnyPolicy, claim_metadata, claimed_by, select_policy
+from shared.placement.matching import (
+    CPP_PERMANENT_ID_LABEL,
+    PP_PERMANENT_ID_LABEL,
+    AnyPolicy,
+    claim_metadata,
+    claimed_by,
+    resolve_claim,
+)
 from shared.runtime.informing import InformerEvent, ObjectKey
 from shared.store.objects import Object
 
@@ -59,6 +65,7 @@ NAMESPACED_PRECEDENCE = (APPS_DISTRIBUTION_POLICIES, DISTRIBUTION_POLICIES, PROP
 class PolicyEntry:
     """A policy as the webhook would have defaulted it, with its Kurator extras."""
 
+    source: PolicySource
     policy: AnyPolicy
     extras: PlacementExtras
     placement: Placement
@@ -76,6 +83,27 @@ class PolicyEntry:
     def cluster_scoped(self) -> bool:
         return isinstance(self.policy, ClusterPropagationPolicy)
 
+    @property
+    def permanent_id(self) -> str:
+        """Karmada's permanent id label; empty until the detector wrote one."""
+        return self.policy.metadata.labels.get(permanent_id_label(self.source), "")
+
+
+def permanent_id_label(source: PolicySource) -> str:
+    """Kurator's DistributionPolicy claims through PropagationPolicy marks, so its id too."""
+    if source is CLUSTER_PROPAGATION_POLICIES:
+        return CPP_PERMANENT_ID_LABEL
+    return PP_PERMANENT_ID_LABEL
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """`ClaimResolution` with the claiming policy's entry."""
+
+    entry: PolicyEntry | None
+    release: bool = False
+    hold: bool = False
+
 
 def parse_policy(source: PolicySource, obj: Object) -> PolicyEntry:
     """PP, CPP or DistributionPolicy ⇒ a defaulted Karmada policy plus extras."""
@@ -90,7 +118,7 @@ def parse_policy(source: PolicySource, obj: Object) -> PolicyEntry:
         else:
             policy, extras = distribution_to_propagation(DistributionPolicy.model_validate(obj))
         policy.spec = default_propagation_spec(policy.spec, namespace=policy.metadata.namespace)
-    return PolicyEntry(with_permanent_id(policy), extras, policy.spec.placement)
+    return PolicyEntry(source, policy, extras, policy.spec.placement)
 
 
 def claimed_template(template: Object, policy: AnyPolicy) -> Object | None:
@@ -133,6 +161,7 @@ class Detector:
         }
         self._namespaced: dict[str, dict[str, PolicyEntry]] = {}
         self._claims: dict[ClaimKey, set[TemplateKey]] = {}
+        self._changed_claims: set[TemplateKey] = set()
 
     def observe_policy(self, source: PolicySource, event: InformerEvent) -> PolicyChange:
         """Index a policy event; an invalid policy is logged and claims nothing."""
@@ -156,6 +185,8 @@ class Detector:
             if entry is not None:
                 kinds |= entry.selected_kinds()
                 claimed |= self._claims.get(entry.claim(), set())
+        if new is not None:
+            self._changed_claims |= claimed
         return PolicyChange(namespace, cluster_scoped, frozenset(claimed), frozenset(kinds))
 
     def _merge_namespace(self, namespace: str) -> None:
@@ -168,6 +199,8 @@ class Detector:
 
     def observe_template(self, key: TemplateKey, *, old: Object | None, new: Object | None) -> None:
         """Move the template between claims as its marks change (`new` None: deleted)."""
+        if new is None:
+            self._changed_claims.discard(key)
         for obj, add in ((old, False), (new, True)):
             claim = claimed_by(template_meta(obj)) if obj is not None else None
             if claim is None:
@@ -183,21 +216,35 @@ class Detector:
     def claimed(self, claim: ClaimKey) -> set[TemplateKey]:
         return set(self._claims.get(claim, ()))
 
-    def select(self, key: TemplateKey, meta: ObjectMeta) -> PolicyEntry | None:
-        """The policy that claims the template now (Karmada's priority and preemption)."""
+    def resolve(self, key: TemplateKey, meta: ObjectMeta) -> Resolution:
+        """Which policy claims the template now (Karmada's priority, preemption, release).
+
+        A claimed policy that no longer selects the template releases it only once that
+        policy changed, as Karmada's policy reconcile does; the template's own label change
+        leaves the claim in place."""
         namespaced = self._namespaced.get(key.namespace, {}) if key.namespace else {}
         clustered = self._sources[CLUSTER_PROPAGATION_POLICIES]
-        policy = select_policy(
+        resolution = resolve_claim(
             api_version=key.api_version,
             kind=key.kind,
             meta=meta,
             propagation_policies=[e.policy for e in namespaced.values()],  # type: ignore[misc]
             cluster_propagation_policies=[e.policy for e in clustered.values()],  # type: ignore[misc]
             enable_preemption=self.enable_preemption,
+            release_unmatched=key in self._changed_claims,
             skipped_namespaces=self.skipped_namespaces,
         )
-        if policy is None:
-            return None
+        policy = resolution.policy
+        entry: PolicyEntry | None = None
         if isinstance(policy, PropagationPolicy):
-            return namespaced.get(policy.metadata.name)
-        return clustered.get(("", policy.metadata.name))
+            entry = namespaced.get(policy.metadata.name)
+        elif policy is not None:
+            entry = clustered.get(("", policy.metadata.name))
+        return Resolution(entry, release=resolution.release, hold=resolution.hold)
+
+    def settled(self, key: TemplateKey) -> None:
+        """The template's claim was resolved after its policy's last change."""
+        self._changed_claims.discard(key)
+
+    def entry(self, source: PolicySource, namespace: str, name: str) -> PolicyEntry | None:
+        return self._sources[source].get((namespace, name))

@@ -15,7 +15,12 @@ from functools import partial
 import orjson
 
 from services.scheduler.announcements import binding_subject, decision_payload, eviction_payload
-from services.scheduler.binding_sync import TemplateKey, binding_name, template_meta
+from services.scheduler.binding_sync import (
+    TemplateKey,
+    binding_name,
+    released_binding,
+    template_meta,
+)
 from services.scheduler.deciding import (
     BindingDecision,
     BindingTarget,
@@ -27,12 +32,14 @@ from services.scheduler.detecting import (
     Detector,
     PolicyEntry,
     claimed_template,
+    parse_policy,
     unclaimed_template,
 )
 from services.scheduler.event_handlers import BindingIndex, EventHandlers
 from services.scheduler.eviction_events import report_eviction
 from services.scheduler.failover import TaintSightings
 from services.scheduler.fleet_cache import ClusterCache, FleetCache
+from services.scheduler.permanent_ids import NewId, PolicyIds, new_permanent_id
 from services.scheduler.resources import (
     CLUSTER_RESOURCE_BINDINGS,
     RESOURCE_BINDINGS,
@@ -82,10 +89,14 @@ class Scheduler:
         detector: Detector,
         limit: ConcurrencyLimit,
         options: SchedulingOptions,
+        policy_ids: PolicyIds,
         workers: int,
         events: EventRecorder | None = None,
+        new_id: NewId = new_permanent_id,
     ) -> None:
         self._controllers = controllers
+        self._policy_ids = policy_ids
+        self._new_id = new_id
         self._writer = controllers.writer
         self._bus = controllers.context.bus
         self._clock = controllers.clock
@@ -164,11 +175,23 @@ class Scheduler:
         if template is None or template["metadata"].get("deletionTimestamp"):
             await self._delete_binding(target, existing)
             return None
-        entry = self.detector.select(key, template_meta(template))
+        resolution = self.detector.resolve(key, template_meta(template))
+        if resolution.hold:
+            self.detector.settled(key)
+            return None  # Karmada leaves it until the claimed policy changes or goes
+        entry = resolution.entry
+        if resolution.release or entry is None:
+            template = await self._writer.ensure(resource, template, unclaimed_template)
+            existing = await self._release_binding(target, existing)
+            if template is None:
+                return None  # the template is gone; its deletion wakes this key again
+        self.detector.settled(key)
         if entry is None:
-            await self._writer.change(resource, template, unclaimed_template)
-            await self._delete_binding(target, existing)
-            return None
+            return None  # the binding stays as it is, with its Works: nothing reschedules it
+        if not entry.permanent_id:
+            entry = await self._with_permanent_id(entry)
+            if entry is None:
+                return None  # the policy is gone; its deletion wakes this key again
         claimed = await self._writer.ensure(
             resource, template, partial(claimed_template, policy=entry.policy)
         )
@@ -177,6 +200,22 @@ class Scheduler:
         return await self._sync_binding(
             key=key, template=claimed, entry=entry, target=target, existing=existing
         )
+
+    async def _with_permanent_id(self, entry: PolicyEntry) -> PolicyEntry | None:
+        """Karmada's `getPropagationPolicyID`: the policy gets its id before it claims."""
+        metadata = entry.policy.metadata
+        stored = await self._policy_ids.ensure(
+            entry.source, metadata.namespace or "", metadata.name
+        )
+        return parse_policy(entry.source, stored) if stored is not None else None
+
+    async def _release_binding(
+        self, target: BindingTarget, existing: Object | None
+    ) -> Object | None:
+        """The binding without the claim marks; it, its result and its Works stay."""
+        if existing is None:
+            return None
+        return await self._writer.ensure(target.resource, existing, released_binding)
 
     def _existing_binding(self, target: BindingTarget, key: TemplateKey) -> Object | None:
         """The template's binding: cached, or this service's newer or not yet seen write."""
@@ -212,6 +251,7 @@ class Scheduler:
             added_at=self.sightings.added_at,
             now=self._clock(),
             options=self._options,
+            permanent_id=self._new_id(),
         )
         written, decision = await self._write(target, existing, decide)
         if written is None or decision is None:

@@ -1,9 +1,10 @@
 """The scheduler service: its settings, and what it declares to the controller kit.
 
-Two runners: `scheduler-tuning` (the KarmadaConfig knobs, applied once before any
-scheduling) and `scheduler` (one key per resource template, `max_parallelism` workers
-gated by the parallelism limit). Informers of the template kinds are declared as policies
-and bindings name them, while the service runs.
+Three runners: `scheduler-tuning` (the KarmadaConfig knobs, applied once before any
+scheduling), `scheduler-policy-ids` (a policy's missing permanent id) and `scheduler`
+(one key per resource template, `max_parallelism` workers gated by the parallelism limit).
+Informers of the template kinds are declared as policies and bindings name them, while
+the service runs.
 """
 
 import logging
@@ -13,7 +14,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.scheduler.deciding import SchedulingOptions
-from services.scheduler.detecting import POLICY_SOURCES, Detector
+from services.scheduler.detecting import POLICY_SOURCES, Detector, PolicySource
+from services.scheduler.permanent_ids import PolicyIds, PolicyKey
 from services.scheduler.resources import (
     CLUSTER_RESOURCE_BINDINGS,
     CLUSTERS,
@@ -30,6 +32,7 @@ from shared.events.recording import EventRecorder
 from shared.placement.matching import DEFAULT_SKIPPED_NAMESPACES
 from shared.runtime.clock import WallClock, format_timestamp, utc_now
 from shared.runtime.controllers import Controllers, ControllerService
+from shared.runtime.informing import InformerEvent
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,16 @@ class SchedulerService(ControllerService):
         clusters = controllers.informer(CLUSTERS)
         fleets = controllers.informer(FLEETS)
         policies = {source: controllers.informer(source) for source in POLICY_SOURCES}
+        policy_ids = PolicyIds(controllers=controllers, informers=policies)
+        ids_runner = controllers.reconciler("scheduler-policy-ids", policy_ids.reconcile, workers=2)
+
+        def unlabelled(source: PolicySource, event: InformerEvent) -> list[PolicyKey]:
+            if event.type == "DELETED" or not policy_ids.needs_id(source, event.object):
+                return []
+            return [(source, *event.key)]
+
+        for source, informer in policies.items():
+            controllers.wake(informer, ids_runner, partial(unlabelled, source))
         bindings = {
             binding_type: controllers.informer(binding_type)
             for binding_type in (RESOURCE_BINDINGS, CLUSTER_RESOURCE_BINDINGS)
@@ -129,6 +142,7 @@ class SchedulerService(ControllerService):
                 skipped_namespaces=settings.skipped_namespaces,
             ),
             limit=limit,
+            policy_ids=policy_ids,
             options=SchedulingOptions(
                 default_toleration_seconds=settings.default_toleration_seconds,
                 graceful_eviction_timeout_seconds=settings.graceful_eviction_timeout_seconds,

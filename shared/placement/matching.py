@@ -7,6 +7,7 @@ first match, a claim is sticky unless a higher-priority policy preempts it.
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import TypeVar
 
@@ -134,6 +135,111 @@ def can_preempt(challenger: AnyPolicy, holder: AnyPolicy) -> bool:
     return challenger.spec.explicit_priority() > holder.spec.explicit_priority()
 
 
+@dataclass(frozen=True)
+class ClaimResolution:
+    """What the detector does with a resource now.
+
+    `policy`: the policy to apply (None: none claims it). `release`: the current claim
+    marks go first, from the template and its binding, the binding itself stays (the
+    claimed policy is gone, or its changed selectors no longer select the resource).
+    `hold`: leave the resource and its binding as they are (the claimed policy is being
+    deleted, or no longer selects it but has not changed since).
+    """
+
+    policy: AnyPolicy | None
+    release: bool = False
+    hold: bool = False
+
+
+def without_claim_marks(meta: ObjectMeta) -> ObjectMeta:
+    """`CleanupPPClaimMetadata` and `CleanupCPPClaimMetadata` together."""
+    result = meta.model_copy(deep=True)
+    for label in (PP_PERMANENT_ID_LABEL, CPP_PERMANENT_ID_LABEL):
+        result.labels.pop(label, None)
+    for annotation in (PP_NAMESPACE_ANNOTATION, PP_NAME_ANNOTATION, CPP_NAME_ANNOTATION):
+        result.annotations.pop(annotation, None)
+    return result
+
+
+def resolve_claim(
+    *,
+    api_version: str,
+    kind: str,
+    meta: ObjectMeta,
+    propagation_policies: Sequence[PropagationPolicy],
+    cluster_propagation_policies: Sequence[ClusterPropagationPolicy],
+    enable_preemption: bool = True,
+    release_unmatched: bool = True,
+    skipped_namespaces: Sequence[str] = DEFAULT_SKIPPED_NAMESPACES,
+) -> ClaimResolution:
+    """Karmada's `propagateResource` over a resource's claim (`pkg/detector/policy.go`).
+
+    A claim is sticky unless preempted; a claimed policy that was deleted releases the
+    resource (`HandlePropagationPolicyDeletion`), one whose selectors no longer match it
+    releases it when that policy changed (`release_unmatched`, `cleanPPUnmatchedRBs`), and
+    a released resource is matched afresh.
+    """
+    claim = claimed_by(meta)
+    if is_skipped(
+        api_version=api_version, namespace=meta.namespace, skipped_namespaces=skipped_namespaces
+    ):
+        return ClaimResolution(None, release=claim is not None)
+    namespaced = [
+        p for p in propagation_policies if meta.namespace and p.metadata.namespace == meta.namespace
+    ]
+    clustered = list(cluster_propagation_policies)
+    if claim is None:
+        return ClaimResolution(_first_match(namespaced, clustered, api_version, kind, meta))
+    holder = next((p for p in [*namespaced, *clustered] if _claim_key(p) == claim), None)
+    if holder is not None:
+        if holder.metadata.deletion_timestamp:
+            return ClaimResolution(None, hold=True)
+        selected = policy_priority(
+            api_version=api_version, kind=kind, meta=meta, selectors=holder.spec.resource_selectors
+        )
+        if selected != ImplicitPriority.MISMATCH:
+            return ClaimResolution(
+                _preempting(namespaced, clustered, api_version, kind, meta, holder)
+                if enable_preemption
+                else holder
+            )
+        if not release_unmatched:
+            return ClaimResolution(None, hold=True)
+    released = without_claim_marks(meta)
+    best = _first_match(namespaced, clustered, api_version, kind, released)
+    return ClaimResolution(best, release=True)
+
+
+def _first_match(
+    namespaced: Sequence[PropagationPolicy],
+    clustered: Sequence[ClusterPropagationPolicy],
+    api_version: str,
+    kind: str,
+    meta: ObjectMeta,
+) -> AnyPolicy | None:
+    """Any matching PropagationPolicy first; a ClusterPropagationPolicy only without one."""
+    best_pp = _best(namespaced, api_version=api_version, kind=kind, meta=meta)
+    if best_pp is not None:
+        return best_pp
+    return _best(clustered, api_version=api_version, kind=kind, meta=meta)
+
+
+def _preempting(
+    namespaced: Sequence[PropagationPolicy],
+    clustered: Sequence[ClusterPropagationPolicy],
+    api_version: str,
+    kind: str,
+    meta: ObjectMeta,
+    holder: AnyPolicy,
+) -> AnyPolicy:
+    """The holder, unless the best PP or CPP may preempt it (`pkg/detector/preemption.go`)."""
+    kwargs = {"api_version": api_version, "kind": kind, "meta": meta}
+    for challenger in (_best(namespaced, **kwargs), _best(clustered, **kwargs)):
+        if challenger is not None and can_preempt(challenger, holder):
+            return challenger
+    return holder
+
+
 def select_policy(
     *,
     api_version: str,
@@ -144,34 +250,16 @@ def select_policy(
     enable_preemption: bool = True,
     skipped_namespaces: Sequence[str] = DEFAULT_SKIPPED_NAMESPACES,
 ) -> AnyPolicy | None:
-    """The policy that should own the resource now (claimed one unless preempted)."""
-    if is_skipped(
-        api_version=api_version, namespace=meta.namespace, skipped_namespaces=skipped_namespaces
-    ):
-        return None
-    namespaced = [
-        p for p in propagation_policies if meta.namespace and p.metadata.namespace == meta.namespace
-    ]
-    matching_clusters = list(cluster_propagation_policies)
-    claim = claimed_by(meta)
-    holder: AnyPolicy | None = None
-    if claim is not None:
-        holder = next(
-            (p for p in [*namespaced, *matching_clusters] if _claim_key(p) == claim), None
-        )
-        if holder is not None and holder.metadata.deletion_timestamp:
-            holder = None
-    kwargs = {"api_version": api_version, "kind": kind, "meta": meta}
-    best_pp = _best(namespaced, **kwargs)
-    best = best_pp if best_pp is not None else _best(matching_clusters, **kwargs)
-    if holder is None:
-        return best
-    if enable_preemption:
-        challengers = [p for p in (best_pp, _best(matching_clusters, **kwargs)) if p is not None]
-        for challenger in challengers:
-            if can_preempt(challenger, holder):
-                return challenger
-    return holder
+    """The policy that owns the resource once its claim is resolved (`navarch plan`)."""
+    return resolve_claim(
+        api_version=api_version,
+        kind=kind,
+        meta=meta,
+        propagation_policies=propagation_policies,
+        cluster_propagation_policies=cluster_propagation_policies,
+        enable_preemption=enable_preemption,
+        skipped_namespaces=skipped_namespaces,
+    ).policy
 
 
 def claim_metadata(meta: ObjectMeta, policy: AnyPolicy) -> ObjectMeta:

@@ -13,6 +13,8 @@ from shared.api.propagation import (
     default_placement,
     default_propagation_spec,
     distribution_to_propagation,
+    validate_placement_extras,
+    validate_propagation_spec,
 )
 from shared.placement.matching import AnyPolicy
 
@@ -35,22 +37,48 @@ def is_propagation_policy(obj: Object) -> bool:
     return group_kind(obj) in PROPAGATION_KINDS
 
 
+class PolicyRejected(ValueError):
+    """A policy the hub's admission would refuse, in the webhook's words."""
+
+    def __init__(self, *, kind: str, name: str, errors: list[tuple[str, str]]) -> None:
+        causes = "; ".join(f"{path}: {message}" for path, message in errors)
+        super().__init__(f'{kind} "{name}" is invalid: {causes}')
+        self.errors = errors
+
+
 def parse_policy_document(obj: Object) -> tuple[AnyPolicy, PlacementExtras]:
-    """PP, CPP or DistributionPolicy ⇒ the policy as Karmada's webhook defaults it, and extras."""
+    """PP, CPP or DistributionPolicy ⇒ the policy as Karmada's webhook defaults it, and extras.
+
+    The webhook's validation runs first (as the gateway's admission does), so `navarch
+    plan` refuses what the hub would refuse, with the same messages."""
     group, kind = group_kind(obj)
     extras = PlacementExtras()
     policy: AnyPolicy
     if kind == "ClusterPropagationPolicy":
         policy = ClusterPropagationPolicy.model_validate(obj)
+        _check(kind, policy.metadata.name, validate_propagation_spec(policy.spec, namespace=None))
         policy.spec = default_propagation_spec(policy.spec, namespace=None)
         return policy, extras
     if group == "policy.karmada.io":
         policy = PropagationPolicy.model_validate(obj)
+        errors = validate_propagation_spec(
+            policy.spec, namespace=policy.metadata.namespace or "default"
+        )
     else:
-        policy, extras = distribution_to_propagation(DistributionPolicy.model_validate(obj))
+        distribution = DistributionPolicy.model_validate(obj)
+        errors = validate_propagation_spec(
+            distribution.spec, namespace=distribution.metadata.namespace or "default"
+        ) + validate_placement_extras(distribution.spec.placement)
+        policy, extras = distribution_to_propagation(distribution)
+    _check(kind, policy.metadata.name, errors)
     policy.metadata.namespace = policy.metadata.namespace or "default"
     policy.spec = default_propagation_spec(policy.spec, namespace=policy.metadata.namespace)
     return policy, extras
+
+
+def _check(kind: str, name: str, errors: list[tuple[str, str]]) -> None:
+    if errors:
+        raise PolicyRejected(kind=kind, name=name, errors=errors)
 
 
 def fleet_placement(placement: Placement, fleet: Object | None) -> Placement:

@@ -76,7 +76,9 @@ async def test_example_01_weights_replicas_and_deletion(
     binding = await binding_with(store, {"cluster-hangzhou": 6, "cluster-shanghai": 4})
     template = await store.get(DEPLOYMENTS, "default", "nginx")
     assert template["metadata"]["annotations"][PP_NAME_ANNOTATION] == "nginx-propagation"
-    assert template["metadata"]["labels"][PP_PERMANENT_ID_LABEL] == policy["metadata"]["uid"]
+    policy = await store.get(PROPAGATION_POLICIES, "default", "nginx-propagation")
+    policy_id = policy["metadata"]["labels"][PP_PERMANENT_ID_LABEL]
+    assert template["metadata"]["labels"][PP_PERMANENT_ID_LABEL] == policy_id
     spec = binding["spec"]
     assert spec["resource"] == {
         "apiVersion": "apps/v1",
@@ -136,28 +138,6 @@ async def _has(decisions: list[dict[str, Any]], replicas: int) -> bool:
     return any(
         all(t["replicas"] == replicas for t in d["clusters"]) and d["clusters"] for d in decisions
     )
-
-
-async def test_deleting_the_policy_removes_claim_and_binding(
-    store: ObjectStore, scheduler: Running
-) -> None:
-    await seed(store)
-    deployment, policy = example_01()
-    await store.create(DEPLOYMENTS, deployment)
-    await store.create(PROPAGATION_POLICIES, policy)
-    await binding_with(store, {"cluster-hangzhou": 6, "cluster-shanghai": 4})
-
-    await store.delete(PROPAGATION_POLICIES, "default", "nginx-propagation")
-
-    async def unclaimed() -> Object | None:
-        template = await store.get(DEPLOYMENTS, "default", "nginx")
-        binding = await get_or_none(store, RESOURCE_BINDINGS, "default", DEPLOYMENTS_NAME)
-        claimed = PP_NAME_ANNOTATION in template["metadata"].get("annotations", {})
-        return template if binding is None and not claimed else None
-
-    template = await wait_for(unclaimed, what="claim and binding removed")
-    assert PP_PERMANENT_ID_LABEL not in template["metadata"].get("labels", {})
-    assert template["metadata"]["labels"] == {"app": "nginx"}
 
 
 async def test_fit_error_writes_karmadas_message(store: ObjectStore, scheduler: Running) -> None:

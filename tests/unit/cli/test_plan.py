@@ -10,6 +10,7 @@ import pytest
 from shared.cli.kube_commands import read_manifests
 from shared.cli.plan_command import renderer
 from shared.placement.planning import Plan, plan
+from shared.placement.policies import PolicyRejected
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples"
@@ -108,3 +109,92 @@ def test_the_command_prints_json() -> None:
         {"name": "cluster-hangzhou", "replicas": 6},
         {"name": "cluster-shanghai", "replicas": 4},
     ]
+
+
+CLUSTER_DOCUMENT = {
+    "apiVersion": "cluster.karmada.io/v1alpha1",
+    "kind": "Cluster",
+    "metadata": {"name": "member1"},
+    "spec": {"syncMode": "Push"},
+}
+
+
+def policy_with(placement: dict, *, kind: str = "PropagationPolicy") -> dict:
+    return {
+        "apiVersion": "policy.karmada.io/v1alpha1",
+        "kind": kind,
+        "metadata": {"name": "web"},
+        "spec": {
+            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
+            "placement": placement,
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("placement", "message"),
+    [
+        (
+            {"spreadConstraints": [{"spreadByField": "cluster", "maxGroups": 1, "minGroups": 2}]},
+            "spec.placement.spreadConstraints[0]: maxGroups lower than minGroups is not allowed",
+        ),
+        (
+            {"spreadConstraints": [{"spreadByField": "region", "minGroups": 1}]},
+            "spec.placement.spreadConstraints: the cluster spread constraint must be enabled "
+            "in one of the constraints in case of SpreadByField is enabled",
+        ),
+        (
+            {
+                "clusterAffinity": {
+                    "fieldSelector": {"matchExpressions": [{"key": "region", "operator": "Exists"}]}
+                }
+            },
+            'spec.placement.clusterAffinity.fieldSelector: unsupported operator "Exists", '
+            "must be In or NotIn",
+        ),
+        (
+            {
+                "clusterAffinity": {
+                    "fieldSelector": {
+                        "matchExpressions": [{"key": "foo", "operator": "In", "values": ["x"]}]
+                    }
+                }
+            },
+            'spec.placement.clusterAffinity.fieldSelector: unsupported key "foo", '
+            "must be provider, region, or zone",
+        ),
+    ],
+    ids=[
+        "spreadConstraint maxGroups lower than minGroups",
+        "spreadConstraint spreadByFieldCluster must be included if using spreadByField",
+        "clusterAffinity.fieldSelector has unsupported operator",
+        "clusterAffinity.fieldSelector has unsupported key",
+    ],
+)
+@pytest.mark.parametrize("kind", ["PropagationPolicy", "ClusterPropagationPolicy"])
+def test_plan_refuses_what_the_webhook_refuses_in_its_words(
+    placement: dict, message: str, kind: str
+) -> None:
+    """karmada pkg/util/validation/validation_test.go `TestValidatePropagationSpec`, the
+    cases named in the ids: `navarch plan` says what the hub's admission says."""
+    with pytest.raises(PolicyRejected) as raised:
+        plan([CLUSTER_DOCUMENT, policy_with(placement, kind=kind)])
+    assert str(raised.value) == f'{kind} "web" is invalid: {message}'
+
+
+def test_the_plan_command_prints_the_webhook_message(tmp_path: Path) -> None:
+    invalid = policy_with({"spreadConstraints": [{"spreadByField": "region", "minGroups": 1}]})
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(invalid))
+    result = subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", "plan", "-f", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "the cluster spread constraint must be enabled in one of the constraints" in (
+        result.stderr
+    )

@@ -10,9 +10,10 @@ from services.scheduler.binding_sync import (
     claim_marks,
     detector_spec,
     placement_json,
+    released_binding,
     schedule_trigger,
     scheduled_status,
-    with_permanent_id,
+    with_label,
     without_claim,
 )
 from shared.api.binding import (
@@ -30,7 +31,12 @@ from shared.placement.policies import fleet_placement
 
 POLICY = PropagationPolicy.model_validate(
     {
-        "metadata": {"name": "web", "namespace": "default", "uid": "pp-uid"},
+        "metadata": {
+            "name": "web",
+            "namespace": "default",
+            "uid": "pp-uid",
+            "labels": {"propagationpolicy.karmada.io/permanent-id": "pp-id"},
+        },
         "spec": {
             "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment"}],
             "placement": {"replicaScheduling": {"replicaSchedulingType": "Divided"}},
@@ -78,14 +84,50 @@ def trigger(rb: ResourceBinding) -> str | None:
 
 def test_names_and_claim_marks_are_karmadas() -> None:
     assert binding_name("nginx", "Deployment") == "nginx-deployment"
-    labels, annotations = claim_marks(with_permanent_id(POLICY))
-    assert labels == {"propagationpolicy.karmada.io/permanent-id": "pp-uid"}
+    labels, annotations = claim_marks(POLICY)
+    assert labels == {"propagationpolicy.karmada.io/permanent-id": "pp-id"}
     assert annotations == {
         "propagationpolicy.karmada.io/namespace": "default",
         "propagationpolicy.karmada.io/name": "web",
     }
     claimed = {"name": "x", "labels": {"app": "a", **labels}, "annotations": annotations}
     assert without_claim(claimed) == {"name": "x", "labels": {"app": "a"}}
+
+
+def test_a_permanent_id_is_written_once() -> None:
+    """Karmada's mutating webhooks: `if GetLabelValue(...) == "" { MergeLabel(uuid) }`."""
+    policy = {"metadata": {"name": "web", "labels": {"app": "a"}}}
+    labelled = with_label(policy, label="propagationpolicy.karmada.io/permanent-id", value="1")
+    assert labelled is not None
+    assert labelled["metadata"]["labels"] == {
+        "app": "a",
+        "propagationpolicy.karmada.io/permanent-id": "1",
+    }
+    assert (
+        with_label(labelled, label="propagationpolicy.karmada.io/permanent-id", value="2") is None
+    )
+
+
+def test_released_binding_keeps_everything_but_the_claim_marks() -> None:
+    """`CleanupResourceBindingClaimMetadata`: the binding's own id, result and spec stay."""
+    labels, annotations = claim_marks(POLICY)
+    binding = {
+        "metadata": {
+            "name": "web-deployment",
+            "labels": {"resourcebinding.karmada.io/permanent-id": "rb-id", **labels},
+            "annotations": {APPLIED_PLACEMENT_ANNOTATION: "{}", **annotations},
+        },
+        "spec": {"clusters": [{"name": "a", "replicas": 2}]},
+    }
+    released = released_binding(binding)
+    assert released is not None
+    assert released["metadata"] == {
+        "name": "web-deployment",
+        "labels": {"resourcebinding.karmada.io/permanent-id": "rb-id"},
+        "annotations": {APPLIED_PLACEMENT_ANNOTATION: "{}"},
+    }
+    assert released["spec"] == binding["spec"]
+    assert released_binding(released) is None
 
 
 def test_divided_workload_is_left_alone_when_nothing_that_matters_changed() -> None:

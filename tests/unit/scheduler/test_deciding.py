@@ -83,6 +83,7 @@ def decide(
     *,
     tolerations: list[dict[str, Any]] | None = None,
     now: datetime = NOW,
+    permanent_id: str = "rb-id-1",
 ) -> BindingDecision:
     entry = parse_policy(PROPAGATION_POLICIES, policy(tolerations))
     return decide_binding(
@@ -97,6 +98,7 @@ def decide(
         added_at=TaintSightings(lambda: now).added_at,
         now=now,
         options=OPTIONS,
+        permanent_id=permanent_id,
     )
 
 
@@ -127,7 +129,9 @@ def test_a_new_binding_is_placed_and_created_with_its_status() -> None:
 def test_a_second_pass_over_the_same_inputs_writes_nothing() -> None:
     clusters = [cluster("a"), cluster("b")]
     binding = stored(decide(None, clusters))
-    again = decide(binding, clusters, now=NOW + timedelta(seconds=30))
+    assert binding["metadata"]["labels"]["resourcebinding.karmada.io/permanent-id"] == "rb-id-1"
+    again = decide(binding, clusters, now=NOW + timedelta(seconds=30), permanent_id="rb-id-2")
+    assert again.metadata["labels"]["resourcebinding.karmada.io/permanent-id"] == "rb-id-1"
     assert again.trigger is None
     assert not again.decision_changed
     assert not again.spec_differs(binding)
