@@ -43,9 +43,29 @@ def render(entry: KubeconfigEntry) -> dict[str, Any]:
     }
 
 
+def _kept_entries(path: Path, document: dict[str, Any]) -> dict[str, Any]:
+    """Like kubectl rewriting a config: entries of other names already in the file stay
+    (the hub's member contexts survive a gateway restart)."""
+    try:
+        existing = yaml.safe_load(path.read_text()) if path.exists() else None
+    except (OSError, yaml.YAMLError):
+        return document
+    if not isinstance(existing, dict):
+        return document
+    for section in ("clusters", "users", "contexts"):
+        ours = {item["name"] for item in document[section]}
+        others = [
+            item
+            for item in existing.get(section) or []
+            if isinstance(item, dict) and item.get("name") not in ours
+        ]
+        document[section] = document[section] + others
+    return document
+
+
 def write_kubeconfig(path: Path, entry: KubeconfigEntry) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = yaml.safe_dump(render(entry), sort_keys=False).encode()
+    data = yaml.safe_dump(_kept_entries(path, render(entry)), sort_keys=False).encode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)

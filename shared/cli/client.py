@@ -10,12 +10,17 @@ import json
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
+import orjson
 
+from shared.cli import discovery_cache
+from shared.cli.discovery_cache import ApiResource
 from shared.cli.transport_errors import TRANSPORT_ERRORS, unreachable
+
+__all__ = ["ApiError", "ApiResource", "Endpoint", "KubeClient", "UnknownResourceError"]
 
 Object = dict[str, Any]
 
@@ -26,35 +31,6 @@ class Endpoint:
     token: str | None = None
     ca_pem: bytes | None = None
     insecure: bool = False
-
-
-@dataclass(frozen=True)
-class ApiResource:
-    group: str
-    version: str
-    plural: str
-    singular: str
-    kind: str
-    namespaced: bool
-    short_names: tuple[str, ...] = ()
-    verbs: tuple[str, ...] = ()
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def group_resource(self) -> str:
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-    def collection_path(self, namespace: str | None) -> str:
-        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if self.namespaced and namespace:
-            return f"{base}/namespaces/{quote(namespace, safe='')}/{self.plural}"
-        return f"{base}/{self.plural}"
-
-    def item_path(self, namespace: str | None, name: str) -> str:
-        return f"{self.collection_path(namespace)}/{quote(name, safe='')}"
 
 
 @dataclass
@@ -76,10 +52,13 @@ class UnknownResourceError(LookupError):
 
 
 class KubeClient:
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, *, cache_dir: Path | None = None) -> None:
+        """`cache_dir`: where discovery is kept between runs (the CLI's); None: not kept."""
         self.endpoint = endpoint
+        self.cache_dir = cache_dir
         self._session: aiohttp.ClientSession | None = None
         self._resources: list[ApiResource] | None = None
+        self._from_cache = False
         self.unavailable_groups: list[str] = []
         """Group versions whose discovery answered 503 (an aggregated API that is down)."""
 
@@ -130,9 +109,10 @@ class KubeClient:
             async with self._session.request(
                 method, self._url(path), params=params, data=data, headers=headers
             ) as response:
-                text = await response.text()
+                raw = await response.read()
                 status, reason = response.status, response.reason
-        payload: Object = json.loads(text) if text.strip().startswith("{") else {}
+        payload = _decoded(raw)
+        text = raw.decode(errors="replace")
         if status >= 400:
             raise ApiError(
                 code=status,
@@ -148,6 +128,54 @@ class KubeClient:
     async def resources(self) -> list[ApiResource]:
         if self._resources is not None:
             return self._resources
+        if self.cache_dir is not None:
+            cached = discovery_cache.load(self.cache_dir)
+            if cached:
+                self._resources, self._from_cache = cached, True
+                return cached
+        found = await self._aggregated_resources()
+        if found is None:
+            found = await self._legacy_resources()
+        self._resources, self._from_cache = found, False
+        if self.cache_dir is not None:
+            discovery_cache.store(self.cache_dir, found)
+        return found
+
+    async def _aggregated_resources(self) -> list[ApiResource] | None:
+        """Aggregated discovery (`apidiscovery.k8s.io/v2`): /api and /apis, nothing else;
+        None from a server that answers with the legacy documents."""
+        found: list[ApiResource] = []
+        for path in ("/api", "/apis"):
+            document, content_type = await self._get_with_type(
+                path, accept=discovery_cache.DISCOVERY_ACCEPT
+            )
+            if not discovery_cache.is_aggregated(content_type):
+                return None
+            for resource in discovery_cache.parse_aggregated(document):
+                if "/" in resource.plural:
+                    continue
+                if not any(r.group_resource == resource.group_resource for r in found):
+                    found.append(resource)
+        return found
+
+    async def _get_with_type(self, path: str, *, accept: str) -> tuple[Object, str]:
+        assert self._session is not None, "use `async with KubeClient(...)`"
+        with self._reaching_server():
+            async with self._session.get(self._url(path), headers={"Accept": accept}) as response:
+                raw = await response.read()
+                status, content_type = response.status, response.headers.get("Content-Type", "")
+        payload = _decoded(raw)
+        text = raw.decode(errors="replace")
+        if status >= 400:
+            raise ApiError(
+                code=status,
+                reason=str(payload.get("reason") or status),
+                message=str(payload.get("message") or text.strip()),
+                status=payload,
+            )
+        return payload, content_type
+
+    async def _legacy_resources(self) -> list[ApiResource]:
         found: list[ApiResource] = []
         core = await self.request("GET", "/api/v1")
         found += _parse_resource_list("", "v1", core)
@@ -158,36 +186,36 @@ class KubeClient:
             for version in [preferred] + [v for v in versions if v != preferred]:
                 if version is None:
                     continue
-                try:
-                    listing = await self.request("GET", f"/apis/{group['name']}/{version}")
-                except ApiError as error:
-                    if error.code != 503:
-                        raise
-                    # kubectl's partial discovery: an aggregated API whose backend is down
-                    # (telemetry not running) hides its resources, the rest still work.
-                    self.unavailable_groups.append(f"{group['name']}/{version}")
-                    continue
+                listing = await self.request("GET", f"/apis/{group['name']}/{version}")
                 for resource in _parse_resource_list(group["name"], version, listing):
                     if not any(r.group_resource == resource.group_resource for r in found):
                         found.append(resource)
-        self._resources = found
         return found
+
+    async def _refreshed(self) -> bool:
+        """Discovery came from the disk cache: fetch it again (a resource created since)."""
+        if not self._from_cache:
+            return False
+        if self.cache_dir is not None:
+            discovery_cache.forget(self.cache_dir)
+        self._resources = None
+        await self.resources()
+        return True
 
     async def resolve(self, name: str) -> ApiResource:
         """kubectl's lookup: plural, singular, short name or kind, optionally `.group`."""
-        lowered = name.lower()
-        resources = await self.resources()
-        for candidate in resources:
-            if lowered in (candidate.group_resource, f"{candidate.singular}.{candidate.group}"):
-                return candidate
-        for candidate in resources:
-            names = {candidate.plural, candidate.singular, candidate.kind.lower()}
-            if lowered in names or lowered in candidate.short_names:
-                return candidate
-        raise UnknownResourceError(name)
+        found = resolve_in(await self.resources(), name)
+        if found is None and await self._refreshed():
+            found = resolve_in(await self.resources(), name)
+        if found is None:
+            raise UnknownResourceError(name)
+        return found
 
     async def resource_for(self, api_version: str, kind: str) -> ApiResource:
         group, _, version = api_version.rpartition("/")
+        resources = await self.resources()
+        if not any(r.kind == kind and r.group == group for r in resources):
+            await self._refreshed()
         for candidate in await self.resources():
             if candidate.kind == kind and candidate.group == group:
                 if candidate.version == version:
@@ -263,6 +291,26 @@ class KubeClient:
                 async for line in response.content:
                     if line.strip():
                         yield json.loads(line)
+
+
+def _decoded(raw: bytes) -> Object:
+    """A JSON object body (orjson: a list of thousands parses several times faster), else {}."""
+    if not raw.lstrip().startswith(b"{"):
+        return {}
+    decoded = orjson.loads(raw)
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def resolve_in(resources: list[ApiResource], name: str) -> ApiResource | None:
+    lowered = name.lower()
+    for candidate in resources:
+        if lowered in (candidate.group_resource, f"{candidate.singular}.{candidate.group}"):
+            return candidate
+    for candidate in resources:
+        names = {candidate.plural, candidate.singular, candidate.kind.lower()}
+        if lowered in names or lowered in candidate.short_names:
+            return candidate
+    return None
 
 
 def replace_version(resource: ApiResource, version: str) -> ApiResource:

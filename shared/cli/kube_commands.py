@@ -14,7 +14,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from shared import safeyaml
 from shared.cli import printing
 from shared.cli.client import (
     ApiError,
@@ -23,7 +22,9 @@ from shared.cli.client import (
     UnknownResourceError,
     endpoint_from_kubeconfig,
 )
+from shared.cli.discovery_cache import cache_dir_for
 from shared.cli.propagation_view import propagation_table
+from shared.cli.workload_command import WORKLOAD_NAMES, get_workloads
 
 Object = dict[str, Any]
 FIELD_MANAGER = "navarch-cli"
@@ -32,7 +33,7 @@ FIELD_MANAGER = "navarch-cli"
 def default_kubeconfig() -> str:
     if os.environ.get("KUBECONFIG"):
         return os.environ["KUBECONFIG"].split(os.pathsep)[0]
-    return str(Path(os.environ.get("NAVARCH_HOME", ".navarch")) / "hub.kubeconfig")
+    return str(navarch_home() / "hub.kubeconfig")
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -63,6 +64,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     get.add_argument(
         "--clusters", action="store_true", help="per member cluster: desired, ready, image, synced"
     )
+    get.add_argument(
+        "--all-clusters",
+        action="store_true",
+        help="get workload: a row per member cluster (desired, ready, available, image)",
+    )
     get.set_defaults(handler=lambda args: _run(command_get(args)))
 
     describe = commands.add_parser("describe", help="show an object in detail")
@@ -91,15 +97,27 @@ def _run(coroutine: Any) -> int:
         return 130
 
 
-def _client(args: argparse.Namespace) -> KubeClient:
-    path = args.kubeconfig or default_kubeconfig()
+def navarch_home() -> Path:
+    return Path(os.environ.get("NAVARCH_HOME") or ".navarch")
+
+
+def cli_client(kubeconfig: str | None, *, context: str | None) -> KubeClient:
+    """A client for the kubeconfig's context, keeping discovery under $NAVARCH_HOME/cache."""
+    path = kubeconfig or default_kubeconfig()
     if not Path(path).exists():
         raise SystemExit(f"error: kubeconfig {path} not found; is `navarch up` running?")
-    return KubeClient(endpoint_from_kubeconfig(path, context=args.context))
+    endpoint = endpoint_from_kubeconfig(path, context=context)
+    return KubeClient(endpoint, cache_dir=cache_dir_for(endpoint.server, navarch_home()))
+
+
+def _client(args: argparse.Namespace) -> KubeClient:
+    return cli_client(args.kubeconfig, context=args.context)
 
 
 def read_manifests(sources: list[str]) -> Iterator[Object]:
     """Every document of every file (a directory: its .yaml/.yml/.json files, sorted)."""
+    from shared import safeyaml
+
     for source in sources:
         if source == "-":
             texts = [sys.stdin.read()]
@@ -185,6 +203,8 @@ async def command_get(args: argparse.Namespace) -> int:
         kind, name = kind.split("/", 1)
         names.insert(0, name)
     async with _client(args) as client:
+        if kind.lower() in WORKLOAD_NAMES:
+            return await get_workloads(client, args, names)
         try:
             resource = await client.resolve(kind)
         except UnknownResourceError as error:

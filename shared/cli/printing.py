@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
-
 from shared.quantity import parse_quantity
 
 Object = dict[str, Any]
@@ -110,6 +108,24 @@ def _binding_clusters(obj: Object) -> str:
     return ",".join(rendered) or "<none>"
 
 
+def fully_applied(obj: Object) -> str:
+    """Karmada's FullyApplied condition; without one, what the members reported: True when
+    every target cluster applied the binding, False when one failed, else Unknown."""
+    stated = _condition(obj, "FullyApplied")
+    if stated != "Unknown":
+        return stated
+    targets = {t.get("name") for t in _dig(obj, "spec", "clusters", default=[]) or []}
+    reports = {
+        item.get("clusterName"): item.get("applied")
+        for item in _dig(obj, "status", "aggregatedStatus", default=[]) or []
+    }
+    if not targets:
+        return "Unknown"
+    if any(reports.get(cluster) is False for cluster in targets):
+        return "False"
+    return "True" if all(reports.get(cluster) is True for cluster in targets) else "Unknown"
+
+
 def _pod_ready(obj: Object) -> str:
     statuses = _dig(obj, "status", "containerStatuses", default=[]) or []
     containers = _dig(obj, "spec", "containers", default=[]) or []
@@ -119,6 +135,7 @@ def _pod_ready(obj: Object) -> str:
 COLUMNS: dict[tuple[str, str], list[Column]] = {
     ("cluster.karmada.io", "Cluster"): [
         Column("READY", lambda o: _condition(o, "Ready")),
+        Column("MODE", lambda o: _dig(o, "spec", "syncMode", default="Push")),
         Column("VERSION", lambda o: _dig(o, "status", "kubernetesVersion", default="-")),
         Column("PROVIDER", lambda o: _dig(o, "spec", "provider", default="-")),
         Column("REGION", lambda o: _dig(o, "spec", "region", default="-")),
@@ -149,10 +166,12 @@ COLUMNS: dict[tuple[str, str], list[Column]] = {
     ],
     ("work.karmada.io", "ResourceBinding"): [
         Column("SCHEDULED", lambda o: _condition(o, "Scheduled")),
+        Column("FULLYAPPLIED", fully_applied),
         Column("CLUSTERS", _binding_clusters),
     ],
     ("work.karmada.io", "ClusterResourceBinding"): [
         Column("SCHEDULED", lambda o: _condition(o, "Scheduled")),
+        Column("FULLYAPPLIED", fully_applied),
         Column("CLUSTERS", _binding_clusters),
     ],
     ("fleet.kurator.dev", "Fleet"): [
@@ -206,6 +225,8 @@ def render_rows(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def as_yaml(obj: Object) -> str:
+    import yaml
+
     return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
 
 

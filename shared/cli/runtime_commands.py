@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from shared.cli.attaching import attach_simulated_clusters
+from shared.cli.fleet_contexts import write_fleet_kubeconfig
 from shared.cli.process_logs import read_from, size_of
 from shared.cli.supervising import ProcessSpec, Supervisor, discover_services, read_state
 from shared.natsserver import CONFIG_FILE, NatsCredentials, NatsServer, free_port
@@ -84,7 +85,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 def command_up(args: argparse.Namespace) -> int:
     home = private_dir(home_from(args))
     existing = read_state(home)
-    if existing and _alive(existing["pid"]):
+    if existing and process_alive(existing["pid"]):
         print(
             f"navarch is already running (pid {existing['pid']}); `navarch down` stops it",
             file=sys.stderr,
@@ -111,7 +112,8 @@ def command_up(args: argparse.Namespace) -> int:
     load_or_create_key(home)
     gateway_port = _default_gateway_port() if args.gateway_port is None else args.gateway_port
     kubeconfig = home / HUB_KUBECONFIG
-    simulator, after_ready = _simulator(args, home=home, hub_kubeconfig=kubeconfig)
+    simulator, attach = _simulator(args, home=home, hub_kubeconfig=kubeconfig)
+    after_ready = _after_ready(attach, hub_kubeconfig=kubeconfig) if "gateway" in services else None
     supervisor = Supervisor(
         home=home,
         services=services,
@@ -144,6 +146,20 @@ def _hub_server(kubeconfig: Path) -> str | None:
         return str(config["clusters"][0]["cluster"]["server"])
     except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError):
         return None
+
+
+def _after_ready(
+    attach: Callable[[], Awaitable[str]] | None, *, hub_kubeconfig: Path
+) -> Callable[[], Awaitable[str]]:
+    """Attach the simulated clusters (when asked), then give the hub kubeconfig a context
+    per member cluster, so `kubectl --context=<cluster>` reaches it."""
+
+    async def step() -> str:
+        attached = await attach() if attach is not None else ""
+        contexts = await write_fleet_kubeconfig(hub_kubeconfig)
+        return f"{attached} {contexts}".strip()
+
+    return step
 
 
 def _simulator(
@@ -242,7 +258,7 @@ def _detach(args: argparse.Namespace, home: Path) -> int:
     return 1
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -255,14 +271,14 @@ def _alive(pid: int) -> bool:
 def command_down(args: argparse.Namespace) -> int:
     home = home_from(args)
     state = read_state(home)
-    if not state or not _alive(state["pid"]):
+    if not state or not process_alive(state["pid"]):
         print("navarch is not running")
         return 0
     os.kill(state["pid"], signal.SIGTERM)
     deadline = time.monotonic() + 30
-    while _alive(state["pid"]) and time.monotonic() < deadline:
+    while process_alive(state["pid"]) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _alive(state["pid"]):
+    if process_alive(state["pid"]):
         print(f"navarch (pid {state['pid']}) did not stop in 30s", file=sys.stderr)
         return 1
     print("navarch stopped")
@@ -272,10 +288,10 @@ def command_down(args: argparse.Namespace) -> int:
 def command_status(args: argparse.Namespace) -> int:
     home = home_from(args)
     state = read_state(home)
-    if not state or not _alive(state["pid"]):
+    if not state or not process_alive(state["pid"]):
         print("navarch is not running", file=sys.stderr)
         return 1
-    rows = asyncio.run(_probe(state))
+    rows = asyncio.run(probe_processes(state))
     if args.output == "json":
         print(json.dumps({"pid": state["pid"], "processes": rows}, indent=2))
     else:
@@ -287,14 +303,15 @@ def command_status(args: argparse.Namespace) -> int:
     return 0 if all(row["ready"] for row in rows) else 1
 
 
-async def _probe(state: dict) -> list[dict]:
+async def probe_processes(state: dict) -> list[dict]:
+    """Each process of `navarch up`: running, ready (its /readyz or its port), restarts."""
     import aiohttp
 
     rows = []
     probe_host = state.get("probe_host", "127.0.0.1")
     async with aiohttp.ClientSession() as session:
         for process in state["processes"]:
-            running = process["pid"] is not None and _alive(process["pid"])
+            running = process["pid"] is not None and process_alive(process["pid"])
             ready = False
             port = process["http_port"] or process["tcp_port"]
             if running and process["http_port"]:

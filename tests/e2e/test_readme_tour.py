@@ -57,5 +57,11 @@ def test_the_tour_runs_from_a_fresh_checkout(tmp_path: Path) -> None:
         )
     joined = "\n".join(outputs)
     assert "cluster-hangzhou:6,cluster-shanghai:4" in joined
+    rows = [line.split() for line in joined.splitlines()]
+    assert ["nginx", "Deployment", "cluster-hangzhou", "6", "6", "6", "nginx:1.25"] in [
+        row[:7] for row in rows
+    ], "get workload --all-clusters shows each cluster's share"
+    assert ["members", "OK", "11/11"] in [row[:3] for row in rows], "navarch check passed"
+    assert ["nginx", "6/6"] in [row[:2] for row in rows], "--context=cluster-hangzhou: its 6"
     assert "registry.eu-central.example.com/company/global-app:1.4.2" in joined
     assert "--compliance=gdpr" in joined

@@ -50,6 +50,7 @@ def test_every_seed_cluster_is_ready_with_its_capacity(fleet_hub: FleetHub) -> N
     assert table.splitlines()[0].split() == [
         "NAME",
         "READY",
+        "MODE",
         "VERSION",
         "PROVIDER",
         "REGION",

@@ -50,6 +50,7 @@ def test_cluster_table_shows_capacity_columns_aligned() -> None:
     assert header.split() == [
         "NAME",
         "READY",
+        "MODE",
         "VERSION",
         "PROVIDER",
         "REGION",
@@ -59,9 +60,10 @@ def test_cluster_table_shows_capacity_columns_aligned() -> None:
         "GPUS",
         "AGE",
     ]
-    assert row.split()[:9] == [
+    assert row.split()[:10] == [
         "cluster-gpu-a100",
         "True",
+        "Push",
         "v1.31.0",
         "gcp",
         "us-central",
