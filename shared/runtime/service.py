@@ -6,6 +6,7 @@ A service supplies `start` (informers, runners, subscriptions through the contex
 
 import asyncio
 import logging
+import os
 import signal
 from abc import ABC, abstractmethod
 from typing import ClassVar
@@ -124,6 +125,15 @@ async def _answer_echo(bus: Bus, msg: Msg, *, service: str) -> None:
         await bus.client.publish(msg.reply, orjson.dumps(reply))
 
 
+async def _announce_ready(context: ServiceContext) -> None:
+    """`navarch.service.ready.<service>` once every informer the service made has synced."""
+    for informer in list(context.informers):
+        await informer.wait_synced()
+    payload = orjson.dumps({"service": context.name, "pid": os.getpid()})
+    await context.bus.publish(subjects.subject(subjects.SERVICE_READY, context.name), payload)
+    log.info("service ready", extra={"informers": len(context.informers)})
+
+
 async def serve(service: Service, settings: NavarchSettings | None = None) -> None:
     settings = settings or NavarchSettings()
     configure_logging(service.name, settings.log_level)
@@ -154,6 +164,7 @@ async def serve(service: Service, settings: NavarchSettings | None = None) -> No
     await service.start(context)
     context.started = True
     log.info("service started", extra={"http": site.name})
+    context.tasks.start(_announce_ready(context), name="announce-ready")
     await stopping.wait()
     log.info("stopping: draining in-flight work")
     try:
