@@ -5,13 +5,14 @@ AttachedClusters, `fleet_reconcile` for Fleets) and what wakes them. Member sess
 (`connections`) never write to the hub themselves: they enqueue their AttachedCluster.
 """
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from services.fleet_manager.attaching import FINALIZER, AttachedClusters
 from services.fleet_manager.caches import FleetCaches
 from services.fleet_manager.connections import MemberConnections
 from services.fleet_manager.fleet_reconcile import Fleets
 from services.fleet_manager.guarding import DisruptionGuard
+from services.fleet_manager.lifecycle_wiring import declare_lifecycle
 from services.fleet_manager.settings import FleetManagerSettings
 from shared.api.kinds import ATTACHED_CLUSTERS, FLEETS, KARMADA_CLUSTERS, NAMESPACES, SECRETS
 from shared.events.recording import EventRecorder
@@ -41,6 +42,7 @@ class FleetManager(ControllerService):
         self.settings = settings or FleetManagerSettings()
         self._recorder: EventRecorder | None = None
         self._connections: MemberConnections | None = None
+        self._lifecycle_stop: Callable[[], Awaitable[None]] | None = None
 
     async def declare(self, controllers: Controllers) -> None:
         context = controllers.context
@@ -100,10 +102,15 @@ class FleetManager(ControllerService):
         controllers.wake(caches.clusters, fleet_runner, every_fleet)
         controllers.wake(caches.clusters, attached_runner, deleted_cluster_name)
         controllers.wake(caches.namespaces, fleet_runner, every_fleet)
+        self._lifecycle_stop = declare_lifecycle(
+            controllers, caches=caches, request_timeout_s=self.settings.request_timeout_s
+        )
 
     async def stop(self) -> None:
         await super().stop()
         if self._connections is not None:
             await self._connections.end_all()
+        if self._lifecycle_stop is not None:
+            await self._lifecycle_stop()
         if self._recorder is not None:
             await self._recorder.stop()

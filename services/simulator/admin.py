@@ -6,6 +6,8 @@ separate from the clusters' tokens so a member's kubeconfig cannot break the fle
     GET  /admin/clusters                  -> {"clusters": [{name, server, faults, ...}]}
     GET  /admin/clusters/<name>/faults    -> {"cluster", "faults", "faultLabels"}
     POST /admin/clusters/<name>/faults    {"action": "latency", "value": 200} -> same
+
+and, with a provisioner, the run-time clusters, pools and machines of `admin_provisioning`.
 """
 
 import secrets
@@ -14,7 +16,9 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from services.simulator.admin_provisioning import add_provisioning_routes
 from services.simulator.faults import Fault, FaultError, FaultInjector, FaultState, parse_fault
+from services.simulator.provisioning import Provisioner
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -37,7 +41,9 @@ def _state_body(name: str, state: FaultState) -> dict[str, Any]:
     return {"cluster": name, "faults": state.to_dict(), "faultLabels": state.describe()}
 
 
-def create_admin_app(target: FaultTarget, *, token: str) -> web.Application:
+def create_admin_app(
+    target: FaultTarget, *, token: str, provisioner: Provisioner | None = None
+) -> web.Application:
     """The admin routes behind a bearer-token check (constant-time comparison)."""
 
     @web.middleware
@@ -77,4 +83,6 @@ def create_admin_app(target: FaultTarget, *, token: str) -> web.Application:
     app.router.add_get("/clusters", clusters)
     app.router.add_get("/clusters/{name}/faults", get_faults)
     app.router.add_post("/clusters/{name}/faults", set_faults)
+    if provisioner is not None:
+        add_provisioning_routes(app, provisioner)
     return app

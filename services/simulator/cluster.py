@@ -160,6 +160,28 @@ class SimulatedCluster:
             created.append(stored["metadata"]["name"])
         return created
 
+    async def register_node(
+        self, *, group: NodeGroup, group_name: str, name: str, version: str, ready: bool
+    ) -> Object:
+        """A provisioned machine's kubelet registering its Node (NotReady until it joins)."""
+        node = build_node(
+            self.config,
+            group=group,
+            group_name=group_name,
+            index=0,
+            ordinal=self._next_ordinal,
+            name=name,
+            version=version,
+            ready=ready,
+        )
+        self._next_ordinal += 1
+        stored = await self.store.create(NODES, node)
+        try:
+            await self.store.create(LEASES, build_lease(stored))
+        except AlreadyExistsError:
+            pass
+        return stored
+
     def _group(self, group: str | None) -> tuple[NodeGroup, str]:
         if not self.config.nodes:
             raise KeyError(f"cluster {self.name} has no node groups")

@@ -243,6 +243,15 @@ class FaultInjector:
     def __getitem__(self, name: str) -> ClusterGate:
         return self.gates[name]
 
+    def add(self, name: str) -> ClusterGate:
+        """A gate for a cluster created at run time (healthy until told otherwise)."""
+        return self.gates.setdefault(name, ClusterGate(name))
+
+    def remove(self, name: str) -> None:
+        gate = self.gates.pop(name, None)
+        if gate is not None:
+            gate.release_held()
+
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         name = cluster_of(request.path)

@@ -78,10 +78,22 @@ def _conditions(*, ready: bool, now: str, previous: list[dict[str, Any]]) -> lis
 
 
 def build_node(
-    config: ClusterConfig, *, group: NodeGroup, group_name: str, index: int, ordinal: int
+    config: ClusterConfig,
+    *,
+    group: NodeGroup,
+    group_name: str,
+    index: int,
+    ordinal: int,
+    name: str | None = None,
+    version: str | None = None,
+    ready: bool = True,
 ) -> Object:
-    """A Ready node of `group`; `ordinal` (unique in the cluster) picks its addresses."""
-    name = node_name(config.name, group_name, index)
+    """A Ready node of `group`; `ordinal` (unique in the cluster) picks its addresses.
+
+    `name` and `version` are a provisioned machine's own (else `<cluster>-<group>-<index>` and
+    the cluster's version)."""
+    name = name or node_name(config.name, group_name, index)
+    kubelet_version = version or config.kubernetes_version
     now = utc_timestamp()
     labels = {
         "kubernetes.io/hostname": name,
@@ -93,6 +105,7 @@ def build_node(
         **({"topology.kubernetes.io/region": config.region} if config.region else {}),
         **({"topology.kubernetes.io/zone": config.zone} if config.zone else {}),
         **group.labels,
+        **({} if ready else {NOT_READY_LABEL: "true"}),
     }
     internal_ip = f"192.168.{(ordinal >> 8) & 255}.{ordinal & 255}"
     pod_cidr = f"10.{244 + (ordinal >> 8)}.{ordinal & 255}.0/24"
@@ -113,7 +126,7 @@ def build_node(
         "status": {
             "capacity": dict(group.capacity),
             "allocatable": dict(group.allocatable or group.capacity),
-            "conditions": _conditions(ready=True, now=now, previous=[]),
+            "conditions": _conditions(ready=ready, now=now, previous=[]),
             "addresses": [
                 {"type": "InternalIP", "address": internal_ip},
                 {"type": "Hostname", "address": name},
@@ -124,8 +137,8 @@ def build_node(
                 "bootID": "",
                 "containerRuntimeVersion": "containerd://1.7.13",
                 "kernelVersion": "6.1.0-navarch-sim",
-                "kubeProxyVersion": config.kubernetes_version,
-                "kubeletVersion": config.kubernetes_version,
+                "kubeProxyVersion": kubelet_version,
+                "kubeletVersion": kubelet_version,
                 "machineID": "",
                 "operatingSystem": "linux",
                 "osImage": "Navarch simulated node",

@@ -25,7 +25,9 @@ from services.simulator.cluster import SimulatedCluster
 from services.simulator.faults import Fault, FaultInjector, FaultState, apply_fault
 from services.simulator.fleet import SimulatedFleet
 from services.simulator.metrics import API_VERSION as METRICS_API_VERSION
+from services.simulator.provisioning import Provisioner
 from services.simulator.resources import NODES, PODS
+from services.simulator.routing import ClusterRoutes
 from shared.api.resources import ResourceType
 from shared.api.simulated_fleet import ClusterConfig
 from shared.certs import ServingCerts
@@ -156,6 +158,8 @@ class SimulatorServer:
         self.limits = limits or ServingLimits()
         self._guard = ConnectionGuard(self.limits)
         self._apps: dict[str, web.Application] = {}
+        self._routes = ClusterRoutes()
+        self.provisioner = Provisioner(self)
         self._runner: web.AppRunner | None = None
         self._stopping = False
         self._fault_lock = asyncio.Lock()
@@ -208,18 +212,63 @@ class SimulatorServer:
 
         for path in ("/readyz", "/healthz", "/livez"):
             root.router.add_get(path, ready)
-        root.add_subapp("/admin", create_admin_app(self, token=self.admin_token))
-        for cluster in self.fleet:
-            app = create_app(
-                cluster.store,
-                registry=simulator_registry(),
-                authenticator=static_tokens({self.tokens[cluster.name]: CLUSTER_USER}),
-                settings=self._cluster_settings(cluster),
-            )
-            add_simulator_routes(app, cluster)
-            root.add_subapp(f"/clusters/{cluster.name}", app)
-            self._apps[cluster.name] = app
+        root.add_subapp(
+            "/admin", create_admin_app(self, token=self.admin_token, provisioner=self.provisioner)
+        )
+        root.router.register_resource(self._routes)
+
+        async def shutdown(_app: web.Application) -> None:
+            await self._routes.shutdown_all()
+
+        async def cleanup(_app: web.Application) -> None:
+            await self._routes.cleanup_all()
+
+        root.on_shutdown.append(shutdown)
+        root.on_cleanup.append(cleanup)
         return root
+
+    def _cluster_app(self, cluster: SimulatedCluster) -> web.Application:
+        app = create_app(
+            cluster.store,
+            registry=simulator_registry(),
+            authenticator=static_tokens({self.tokens[cluster.name]: CLUSTER_USER}),
+            settings=self._cluster_settings(cluster),
+        )
+        add_simulator_routes(app, cluster)
+        return app
+
+    async def _mount(self, cluster: SimulatedCluster) -> None:
+        app = self._cluster_app(cluster)
+        await self._routes.mount(cluster.name, app)
+        self._apps[cluster.name] = app
+
+    async def add_cluster(self, config: ClusterConfig) -> SimulatedCluster:
+        """A cluster created while the server runs: started, then served with its own token.
+
+        ValueError when the name is taken."""
+        cluster = await self.fleet.add_cluster(config)
+        self.tokens[cluster.name] = secrets.token_urlsafe(32)
+        self.faults.add(cluster.name)
+        try:
+            await self._mount(cluster)
+        except BaseException:
+            await self.fleet.remove_cluster(cluster.name)
+            self.faults.remove(cluster.name)
+            raise
+        log.info("cluster %s created", cluster.name)
+        return cluster
+
+    def has_cluster(self, name: str) -> bool:
+        return name in self.fleet.names
+
+    async def remove_cluster(self, name: str) -> None:
+        """Stop serving the cluster (its watches end), then forget it and its objects."""
+        self.faults.remove(name)
+        await self._routes.unmount(name)
+        self._apps.pop(name, None)
+        self.tokens.pop(name, None)
+        await self.fleet.remove_cluster(name)
+        log.info("cluster %s deleted", name)
 
     async def start(self) -> None:
         """Start every cluster's controllers, then listen; `port` 0 picks a free port."""
@@ -229,6 +278,8 @@ class SimulatorServer:
         )
         await runner.setup()
         try:
+            for cluster in self.fleet:
+                await self._mount(cluster)
             listener = listen(self.host, self.port, limits=self.limits)
             site = GuardedSite(
                 runner, listener, guard=self._guard, ssl_context=self.certs.server_context()
@@ -244,6 +295,7 @@ class SimulatorServer:
     async def stop(self) -> None:
         """Stop listening (ending watches and held requests), then stop the clusters."""
         self._stopping = True
+        await self.provisioner.stop()
         for gate in self.faults.gates.values():
             gate.release_held()
         if self._runner is not None:

@@ -12,6 +12,7 @@ SERVED_FINALIZERS: dict[str, str] = {
     "foregroundDeletion": "the simulator's garbage collector (dependents deleted first)",
     "navarch.dev/fleet-manager": "fleet-manager (an AttachedCluster's member disconnected)",
     "navarch.dev/override-engine": "override-engine (a binding's member copies deleted)",
+    "navarch.dev/cluster-lifecycle": "fleet-manager (a Cluster detached and deprovisioned)",
     "backup.kurator.dev": "backup (a Backup's archives deleted)",
     "restore.kurator.dev": "backup (a Restore's results deleted; restored objects stay)",
 }

@@ -32,6 +32,8 @@ class MemberError(Exception):
     reason: FailureReason
     message: str
     status: int | None = None
+    body: str = ""
+    """The member's answer (a meta/v1 Status) when it answered with an error."""
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.message}"
@@ -81,7 +83,9 @@ def _classify(error: BaseException) -> MemberError:
             return MemberError(
                 "Unauthorized", f"the member refused the credentials ({error.status})", error.status
             )
-        return MemberError("Error", f"{error.status} {error.reason}", error.status)
+        return MemberError(
+            "Error", f"{error.status} {error.reason}", error.status, body=str(error.body or "")
+        )
     if isinstance(error, TimeoutError):
         return MemberError("Unreachable", "request timed out")
     return MemberError("Unreachable", str(error) or type(error).__name__)
