@@ -17,8 +17,6 @@ binding is gone (an orphan of a crash) is removed like any other.
 """
 
 import logging
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
 
 from services.override_engine.drift import (
     MemberWatches,
@@ -26,6 +24,8 @@ from services.override_engine.drift import (
     owner_of,
     owning_binding,
 )
+from services.override_engine.hub import Hub
+from services.override_engine.planning import Plan
 from services.override_engine.settings import OverrideEngineSettings
 from services.override_engine.syncing import (
     DEPENDENCY_ANNOTATION,
@@ -41,74 +41,14 @@ from services.override_engine.works import BindingKey, ManifestId, manifests_of
 from shared.api.resources import ResourceType
 from shared.members.client import MemberClient, MemberError, Object
 from shared.runtime.informing import InformerEvent
+from shared.runtime.own_writes import OwnWrites
 from shared.runtime.reconciling import ReconcileRunner, Requeue
 
 log = logging.getLogger(__name__)
 
-PlanAction = Literal["apply", "keep", "remove", "wait"]
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What this member should hold for one binding, decided from hub state only."""
-
-    action: PlanAction
-    manifests: list[Object] = field(default_factory=list)
-    error: str = ""
-    overwrite: bool = False
-    """The binding's conflictResolution is Overwrite: adopt objects Navarch did not create."""
-    kinds: tuple[ResourceType, ...] = ()
-    """Remove: kinds the member's caches must have listed before the removal is confirmed
-    (the binding's own kind, besides those its Work names)."""
-
-
-WAIT = Plan("wait")
-"""Hub caches are not listed yet, or the binding has no finalizer yet: the hub enqueues the
-binding again once they have (and it has)."""
-
-
-def _revision(obj: Object) -> int:
-    try:
-        return int((obj.get("metadata") or {}).get("resourceVersion") or 0)
-    except ValueError:
-        return 0
-
 
 def _kind_order(resource: ResourceType) -> str:
     return resource.group_resource
-
-
-class Hub(Protocol):
-    """What a session needs from the service: decisions and hub writes."""
-
-    def plan(self, binding: BindingKey, cluster: str) -> Plan: ...
-
-    def work(self, binding: BindingKey, cluster: str) -> Object | None: ...
-
-    async def record(
-        self,
-        binding: BindingKey,
-        cluster: str,
-        *,
-        manifests: list[Object],
-        applied: bool | None,
-        message: str,
-    ) -> None:
-        """Write the Work; `applied=None`: about to apply, no answer yet."""
-        ...
-
-    async def forget(self, binding: BindingKey, cluster: str) -> None: ...
-
-    def dependency_shared(self, cluster: str, identity: ManifestId, *, besides: BindingKey) -> bool:
-        """Another binding still propagating to `cluster` needs this dependency."""
-        ...
-
-    def member_changed(self, binding: BindingKey) -> None: ...
-
-    def propagated_kinds(self, cluster: str) -> set[ResourceType]:
-        """Kinds Navarch may have put on `cluster`: watched from the session's start, so
-        orphans of those kinds are seen even when no binding of theirs is left."""
-        ...
 
 
 class MemberSession:
@@ -119,15 +59,15 @@ class MemberSession:
         *,
         hub: Hub,
         settings: OverrideEngineSettings,
-        kubeconfig_digest: str,
     ) -> None:
         self.cluster = cluster
         self.client = client
-        self.kubeconfig_digest = kubeconfig_digest
         self._hub = hub
         self._settings = settings
         self._namespaces: set[str] = set()
-        self._applied: dict[tuple[str, ManifestId], Object] = {}
+        self._applied = OwnWrites()
+        """This session's applies, by the member's resourceVersions: read back until the
+        member's watch shows them, and their echoes recognised."""
         self._parked: set[BindingKey] = set()
         self._removed: set[BindingKey] = set()
         self.applies = 0
@@ -192,22 +132,12 @@ class MemberSession:
         """A propagated object changed in the member: its binding looks again (drift) unless
         only the member's status changed, and the hub re-aggregates status."""
         self.last_error = None
+        own_echo = self._applied.is_echo(resource, event)
         owner = owner_of(event)
         if owner is not None:
-            if not only_status_changed(event) and not self._own_echo(resource, event):
+            if not only_status_changed(event) and not own_echo:
                 self.runner.enqueue(owner)
             self._hub.member_changed(owner)
-
-    def _own_echo(self, resource: ResourceType, event: InformerEvent) -> bool:
-        """The event shows exactly what this session's last apply answered: nothing to do."""
-        if event.type == "DELETED":
-            return False
-        slot = (resource.group_resource, ManifestId.of(event.object))
-        applied = self._applied.get(slot)
-        if applied is None or _revision(applied) != _revision(event.object):
-            return False
-        del self._applied[slot]
-        return True
 
     def live(self, identity: ManifestId) -> Object | None:
         resource = resource_for(identity.api_version, identity.kind)
@@ -278,14 +208,9 @@ class MemberSession:
         session's own apply answered with a newer copy (the watch event is still on its
         way): no second apply of the same change."""
         cached = self.watches.existing(resource, identity)
-        slot = (resource.group_resource, identity)
-        applied = self._applied.get(slot)
-        if applied is None:
-            return cached
-        if cached is not None and _revision(cached) >= _revision(applied):
-            del self._applied[slot]
-            return cached
-        return applied
+        if cached is None:
+            return self._applied.unseen(resource, (identity.namespace, identity.name))
+        return self._applied.fresher(resource, cached)
 
     async def _server_side_apply(
         self, resource: ResourceType, identity: ManifestId, desired: Object
@@ -305,7 +230,7 @@ class MemberSession:
                 self._namespaces.discard(identity.namespace)
             raise
         if written.get("metadata"):
-            self._applied[(resource.group_resource, identity)] = written
+            self._applied.remember(resource, written)
         self.applies += 1
 
     async def _record_failure(self, binding: BindingKey, plan: Plan, error: MemberError) -> None:
@@ -346,7 +271,7 @@ class MemberSession:
             await delete_object(
                 self.client, resource=resource, identity=identity, uid=live["metadata"].get("uid")
             )
-            self._applied.pop((resource.group_resource, identity), None)
+            self._applied.forget(resource, (identity.namespace, identity.name))
             self.deletes += 1
         if work is not None:
             await self._hub.forget(binding, self.cluster)

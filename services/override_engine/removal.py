@@ -88,3 +88,18 @@ def without_finalizer(obj: Object) -> Object | None:
         obj["metadata"], finalizers=[f for f in finalizers if f != FINALIZER]
     )
     return updated
+
+
+def finalizer_added(obj: Object) -> Object | None:
+    """The change a live binding gets: Navarch's finalizer, unless it is already being
+    deleted by the time the write happens (no new finalizer on a deleting object)."""
+    return None if is_deleting(obj) else with_finalizer(obj)
+
+
+def finalizer_released(obj: Object, *, uid: str | None) -> Object | None:
+    """The change a deleting binding gets once every member confirmed the removal: only
+    that very binding (same uid, still deleting) loses the finalizer, never a new one of
+    the same name a conflict re-read found instead."""
+    if not is_deleting(obj) or obj["metadata"].get("uid") != uid:
+        return None
+    return without_finalizer(obj)

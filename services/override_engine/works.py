@@ -6,12 +6,13 @@ writer. Besides showing users what each member runs, the Works are the durable r
 which members may hold a copy: removal works from them after a restart.
 """
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from shared.api.kinds import WORKS
 from shared.api.meta import Condition
-from shared.api.resources import ResourceType
 
 WORK_API_VERSION = "work.karmada.io/v1alpha1"
 EXECUTION_NAMESPACE_PREFIX = "karmada-es-"
@@ -22,15 +23,8 @@ CLUSTER_ANNOTATION = "propagation.navarch.dev/cluster"
 CONDITION_APPLIED = "Applied"
 REASON_APPLIED = "AppliedSuccessful"
 REASON_APPLY_FAILED = "AppliedFailed"
-# Written only by this service, so `update` also writes status in the same revision.
-WORKS_WRITE = ResourceType(
-    group="work.karmada.io",
-    version="v1alpha1",
-    plural="works",
-    kind="Work",
-    status_subresource=False,
-)
-WORKS = ResourceType(group="work.karmada.io", version="v1alpha1", plural="works", kind="Work")
+WORKS_WRITE = dataclasses.replace(WORKS, status_subresource=False)
+"""Works are written only by this service, so `update` writes status in the same revision."""
 
 Object = dict[str, Any]
 

@@ -25,6 +25,7 @@ class OwnWrites:
 
     def __init__(self) -> None:
         self._written: dict[Slot, Object] = {}
+        self._deleted: dict[Slot, int] = {}
         self._highest: dict[str, int] = {}
 
     @staticmethod
@@ -33,21 +34,36 @@ class OwnWrites:
 
     def remember(self, resource: ResourceType, written: Object) -> Object:
         """Record a write's answer (the stored object); returns it for chaining."""
-        self._written[self._slot(resource, key_of(written))] = written
+        slot = self._slot(resource, key_of(written))
+        self._written[slot] = written
+        self._deleted.pop(slot, None)
         group_resource = resource.group_resource
         self._highest[group_resource] = max(
             self._highest.get(group_resource, 0), revision_of(written)
         )
         return written
 
+    def remember_deletion(self, resource: ResourceType, key: ObjectKey, revision: int) -> None:
+        """Record this process's delete (`revision`: the delete's own): reads show the
+        object gone while the cache still holds a copy older than the deletion."""
+        slot = self._slot(resource, key)
+        self._written.pop(slot, None)
+        self._deleted[slot] = revision
+
     def fresher(self, resource: ResourceType, cached: Object | None) -> Object | None:
         """The newer of the cache's copy and this process's last write of it.
 
-        An object missing from the cache is missing: a deletion always wins.
+        An object missing from the cache is missing: a deletion always wins, this
+        process's own one too (`remember_deletion`) until the cache shows a newer object.
         """
         if cached is None:
             return None
         slot = self._slot(resource, key_of(cached))
+        deleted_at = self._deleted.get(slot)
+        if deleted_at is not None:
+            if revision_of(cached) < deleted_at:
+                return None
+            del self._deleted[slot]
         written = self._written.get(slot)
         if written is None:
             return cached
@@ -73,6 +89,11 @@ class OwnWrites:
         revision, so a later change by anyone else is never mistaken for an echo either.
         """
         slot = self._slot(resource, event.key)
+        deleted_at = self._deleted.get(slot)
+        if deleted_at is not None and (
+            event.type == "DELETED" or revision_of(event.object) >= deleted_at
+        ):
+            del self._deleted[slot]
         written = self._written.get(slot)
         if written is None:
             return False
@@ -85,7 +106,9 @@ class OwnWrites:
         return revision == revision_of(written)
 
     def forget(self, resource: ResourceType, key: ObjectKey) -> None:
-        self._written.pop(self._slot(resource, key), None)
+        slot = self._slot(resource, key)
+        self._written.pop(slot, None)
+        self._deleted.pop(slot, None)
 
     def highest_revision(self, resource: ResourceType) -> int:
         """The newest revision this process wrote for the kind: what a cache must reach
@@ -93,4 +116,4 @@ class OwnWrites:
         return self._highest.get(resource.group_resource, 0)
 
     def __len__(self) -> int:
-        return len(self._written)
+        return len(self._written) + len(self._deleted)

@@ -129,6 +129,9 @@ class ReconcileRunner(Generic[Key]):
                     self._dirty.discard(key)
                     self.enqueue(key)
                 self._update_idle()
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError  # a reconcile swallowed it (3.11's wait_for)
 
     async def _run_one(self, key: Key) -> None:
         started = time.perf_counter()

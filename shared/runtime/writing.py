@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from shared.api.resources import ResourceType
-from shared.runtime.own_writes import OwnWrites
+from shared.runtime.own_writes import OwnWrites, revision_of
 from shared.store.errors import ConflictError, NotFoundError
 from shared.store.objects import DeleteResult, Object, ObjectStore
 
@@ -66,16 +66,22 @@ class Writer:
         name: str,
         *,
         uid: str | None = None,
+        remember_deletion: bool = False,
     ) -> DeleteResult:
+        """Delete (or mark deleting, with finalizers). With `remember_deletion`, reads
+        through `OwnWrites.fresher` show the object gone until the cache shows the delete."""
+        key = (namespace or "", name)
         try:
             result = await self.store.delete(resource, namespace, name, uid=uid)
         except NotFoundError:
-            self.own_writes.forget(resource, (namespace or "", name))
+            self.own_writes.forget(resource, key)
             raise
         if not result.deleted:
             self.own_writes.remember(resource, result.object)
+        elif remember_deletion:
+            self.own_writes.remember_deletion(resource, key, revision_of(result.object))
         else:
-            self.own_writes.forget(resource, (namespace or "", name))
+            self.own_writes.forget(resource, key)
         return result
 
     async def change(

@@ -254,7 +254,7 @@ class RunningEngine:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for session in self.engine.sessions.values():
+        for _cluster, session in self.engine.sessions.items():
             await session.client.close()
         self.engine, self.context = None, None
 

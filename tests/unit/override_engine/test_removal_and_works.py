@@ -6,6 +6,8 @@ from services.override_engine.removal import (
     FINALIZER,
     awaiting_removal,
     clusters_to_visit,
+    finalizer_added,
+    finalizer_released,
     has_finalizer,
     placement,
     with_finalizer,
@@ -143,3 +145,32 @@ def test_a_work_written_before_the_apply_has_no_applied_condition() -> None:
     applied = build_work(binding=key, cluster="a", manifests=[{"kind": "X"}], condition=condition,
                          existing=pending)  # fmt: skip
     assert not same_work(applied, pending)
+
+
+def binding(*, uid: str = "u1", deleting: bool = False, finalizers: tuple[str, ...] = ()) -> dict:
+    metadata: dict = {"name": "x", "uid": uid, "finalizers": list(finalizers)}
+    if deleting:
+        metadata["deletionTimestamp"] = "2026-12-03T14:00:00Z"
+    return {"metadata": metadata}
+
+
+def test_a_deleting_binding_gets_no_new_finalizer() -> None:
+    assert finalizer_added(binding())["metadata"]["finalizers"] == [FINALIZER]
+    assert finalizer_added(binding(finalizers=(FINALIZER,))) is None
+    assert finalizer_added(binding(deleting=True)) is None
+
+
+@pytest.mark.parametrize(
+    ("current", "released"),
+    [
+        (binding(deleting=True, finalizers=("other", FINALIZER)), ["other"]),
+        (binding(deleting=True, finalizers=("other",)), None),
+        (binding(finalizers=(FINALIZER,)), None),  # not deleting: a live binding keeps it
+        (binding(uid="u2", deleting=True, finalizers=(FINALIZER,)), None),  # another binding
+    ],
+)
+def test_only_the_deleting_binding_itself_is_released(
+    current: dict, released: list[str] | None
+) -> None:
+    changed = finalizer_released(current, uid="u1")
+    assert (changed["metadata"]["finalizers"] if changed else None) == released

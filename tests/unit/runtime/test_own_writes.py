@@ -89,3 +89,29 @@ def test_someone_elses_write_under_a_conflict_retry_still_wakes_its_reconcile() 
     writes.remember(CONFIGMAPS, configmap(10, value="ours"))
     assert not writes.is_echo(CONFIGMAPS, InformerEvent("MODIFIED", configmap(9, value="theirs")))
     assert writes.is_echo(CONFIGMAPS, InformerEvent("MODIFIED", configmap(10, value="ours")))
+
+
+def test_an_own_deletion_hides_the_cached_copy_until_the_cache_shows_it() -> None:
+    """A process that deleted an object must not read it back from a lagging cache (the
+    override-engine confirms a removal only once its Work reads as gone)."""
+    writes = OwnWrites()
+    writes.remember(CONFIGMAPS, configmap(5))
+    writes.remember_deletion(CONFIGMAPS, ("default", "a"), 6)
+    assert writes.fresher(CONFIGMAPS, configmap(5)) is None, "older than the delete: gone"
+    assert writes.unseen(CONFIGMAPS, ("default", "a")) is None, "the write it replaced is void"
+    assert not writes.is_echo(CONFIGMAPS, InformerEvent("DELETED", configmap(5)))
+    assert len(writes) == 0, "the cache showed the delete: nothing kept"
+    assert writes.fresher(CONFIGMAPS, configmap(5)) is not None
+
+
+def test_a_newer_object_of_the_name_ends_an_own_deletion() -> None:
+    writes = OwnWrites()
+    writes.remember_deletion(CONFIGMAPS, ("default", "a"), 6)
+    assert writes.fresher(CONFIGMAPS, configmap(8, value="again"))["data"]["value"] == "again"
+    assert len(writes) == 0
+    writes.remember_deletion(CONFIGMAPS, ("default", "a"), 9)
+    assert not writes.is_echo(CONFIGMAPS, InformerEvent("ADDED", configmap(10)))
+    assert writes.fresher(CONFIGMAPS, configmap(10)) is not None, "recreated by someone"
+    writes.remember_deletion(CONFIGMAPS, ("default", "a"), 11)
+    writes.remember(CONFIGMAPS, configmap(12, value="mine"))
+    assert writes.fresher(CONFIGMAPS, configmap(10))["data"]["value"] == "mine"

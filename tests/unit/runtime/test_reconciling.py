@@ -101,3 +101,34 @@ async def test_drain_lets_in_flight_work_finish_and_refuses_new_work() -> None:
     runner.enqueue("late")
     await asyncio.sleep(0.01)
     assert finished == ["in-flight"]
+
+
+async def test_a_cancelled_worker_stops_even_when_its_reconcile_swallowed_the_cancel() -> None:
+    """`asyncio.wait_for` (nats' requests use it) can swallow a cancellation that races its
+    result on Python 3.11; the worker must still end after that reconcile, or a killed
+    service goes on reconciling (a cancelled task kept taking keys forever)."""
+    entered = asyncio.Event()
+    finished: list[str] = []
+
+    async def reconcile(key: str) -> None:
+        entered.set()
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            pass  # what the racing wait_for does: the result wins, the cancel is lost
+        finished.append(key)
+
+    runner: ReconcileRunner[str] = ReconcileRunner("swallowed", reconcile, workers=1)
+    runner.start()
+    runner.enqueue("a")
+    await entered.wait()
+    workers = [t for t in asyncio.all_tasks() if t.get_name().startswith("runner/swallowed/")]
+    assert len(workers) == 1
+    for task in workers:
+        task.cancel()
+    done, pending = await asyncio.wait(workers, timeout=1.0)
+    assert not pending, "the worker went back to its queue after the cancel"
+    assert finished == ["a"] and all(task.cancelled() for task in done)
+    runner.enqueue("b")
+    await asyncio.sleep(0.1)
+    assert finished == ["a"], "nothing runs after the cancel"

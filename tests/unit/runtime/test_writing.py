@@ -104,3 +104,18 @@ async def test_ensure_answers_the_object_as_it_stands_after_the_change() -> None
     assert written is not None and written["data"]["count"] == "1"
     await store.delete(CONFIGMAPS, "default", "a")
     assert await writer.ensure(CONFIGMAPS, written, increment) is None, "gone"
+
+
+async def test_a_remembered_deletion_reads_as_gone_from_a_lagging_cache() -> None:
+    store = ObjectStore(MemoryBackend())
+    writer = Writer(store, OwnWrites())
+    cached = await writer.create(CONFIGMAPS, new_configmap())
+    result = await writer.delete(CONFIGMAPS, "default", "a", remember_deletion=True)
+    assert result.deleted
+    assert writer.own_writes.fresher(CONFIGMAPS, cached) is None
+    assert writer.own_writes.unseen(CONFIGMAPS, ("default", "a")) is None
+    recreated = await writer.create(CONFIGMAPS, new_configmap())
+    await writer.delete(CONFIGMAPS, "default", "a")
+    assert writer.own_writes.fresher(CONFIGMAPS, recreated) is recreated, (
+        "without remember_deletion the cache decides, as before"
+    )
