@@ -13,7 +13,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-BENCHES = ["store", "api", "sim", "fleet", "scheduler", "propagation", "telemetry", "cli"]
+BENCHES = ["store", "api", "sim", "fleet", "scheduler", "propagation", "telemetry", "backup", "cli"]
 TARGETS: dict[str, dict[str, tuple[str, float]]] = {
     "store": {
         "creates_per_s": (">=", 2000),
@@ -45,6 +45,11 @@ TARGETS: dict[str, dict[str, tuple[str, float]]] = {
         "top_pods_p99_ms": ("<", 300),
         "fleet_scrape_ms": ("<", 1000),
         "telemetry_rss_mb": ("<", 300),
+    },
+    "backup": {
+        "backup_10_clusters_s": ("<", 30),
+        "restore_objects_per_s": (">=", 500),
+        "backup_rss_mb": ("<", 300),
     },
     "cli": {
         "get_clusters_ms": ("<", 300),

@@ -37,6 +37,7 @@ _TIMESTAMP_SUFFIX = re.compile(r"-\d{14}$")
 class BackupCaches:
     backups: Informer
     restores: Informer
+    migrates: Informer
     fleets: Informer
     attached: Informer
     secrets: Informer

@@ -1,18 +1,20 @@
-"""The backup service: Kurator's Backup, Restore (and their archives) on the controller kit.
+"""The backup service: Kurator's Backup, Restore, Migrate (and their archives) on the
+controller kit.
 
-Wiring only: the informers, the `backups` and `restores` reconcilers and what wakes them,
-the member sessions and the archive bucket in the hub's JetStream.
+Wiring only: the informers, the `backups`, `restores` and `migrates` reconcilers and what
+wakes them, the member sessions and the archive bucket in the hub's JetStream.
 """
 
 from collections.abc import Iterable
 
 from services.backup.backups import Backups
 from services.backup.members import BackupMember
+from services.backup.migrates import Migrates
 from services.backup.restores import Restores
 from services.backup.runs import BackupCaches, RunContext
 from services.backup.settings import BackupSettings
 from services.backup.storing import ArchiveStore, JetStreamArchives
-from shared.api.kinds import ATTACHED_CLUSTERS, BACKUPS, FLEETS, RESTORES, SECRETS
+from shared.api.kinds import ATTACHED_CLUSTERS, BACKUPS, FLEETS, MIGRATES, RESTORES, SECRETS
 from shared.members.sessions import MemberSessions
 from shared.runtime.clock import WallClock, utc_now
 from shared.runtime.controllers import Controllers, ControllerService
@@ -44,6 +46,7 @@ class BackupService(ControllerService):
         caches = BackupCaches(
             backups=controllers.informer(BACKUPS),
             restores=controllers.informer(RESTORES),
+            migrates=controllers.informer(MIGRATES),
             fleets=controllers.informer(FLEETS),
             attached=controllers.informer(ATTACHED_CLUSTERS),
             secrets=controllers.informer(SECRETS),
@@ -62,6 +65,9 @@ class BackupService(ControllerService):
         restores = controllers.reconciler(
             "restores", Restores(self.context).reconcile, workers=self.settings.workers
         )
+        migrates = controllers.reconciler(
+            "migrates", Migrates(self.context).reconcile, workers=self.settings.workers
+        )
 
         def restores_of_backup(event: InformerEvent) -> Iterable[ObjectKey]:
             namespace, name = event.key
@@ -74,6 +80,7 @@ class BackupService(ControllerService):
         controllers.wake(caches.backups, backups, skip_own_writes=True)
         controllers.wake(caches.restores, restores, skip_own_writes=True)
         controllers.wake(caches.backups, restores, restores_of_backup)
+        controllers.wake(caches.migrates, migrates, skip_own_writes=True)
 
     async def stop(self) -> None:
         await super().stop()

@@ -18,7 +18,9 @@ class BackupSettings(BaseSettings):
     requests_per_cluster: int = Field(
         default=4, ge=1, description="concurrent list or create requests to one member"
     )
-    workers: int = Field(default=4, ge=1, description="Backups and Restores reconciled at once")
+    workers: int = Field(
+        default=4, ge=1, description="Backups, Restores and Migrates reconciled at once (each)"
+    )
     crd_established_timeout_s: float = Field(
         default=30.0, gt=0, description="how long a restore waits for a CRD to be Established"
     )

@@ -15,6 +15,7 @@ SERVED_FINALIZERS: dict[str, str] = {
     "navarch.dev/cluster-lifecycle": "fleet-manager (a Cluster detached and deprovisioned)",
     "backup.kurator.dev": "backup (a Backup's archives deleted)",
     "restore.kurator.dev": "backup (a Restore's results deleted; restored objects stay)",
+    "migrate.kurator.dev": "backup (a Migrate's source archive deleted; migrated objects stay)",
 }
 """Finalizer -> who removes it."""
 

@@ -125,22 +125,28 @@ def phase(fleet: Fleet, kind: str, name: str) -> str:
     return str(json.loads(result.stdout).get("status", {}).get("phase") or "")
 
 
-def test_minimal_backup_then_namespace_restore_into_one_member(
-    quickstart: Fleet, tmp_path: Path
-) -> None:
-    manifest = tmp_path / "busybox.yaml"
-    manifest.write_text(BUSYBOX)
+def attach_secrets(fleet: Fleet) -> None:
+    """Each member's kubeconfig in the Secret Kurator's AttachedCluster example names."""
     for kurator_name, cluster in MEMBERS.items():
-        applied = quickstart.member(cluster, "apply", "-f", str(manifest))
-        assert applied.returncode == 0, applied.stderr
-        kubeconfig = (quickstart.home / "members" / f"{cluster}.kubeconfig").read_text()
+        kubeconfig = (fleet.home / "members" / f"{cluster}.kubeconfig").read_text()
         secret = {
             "apiVersion": "v1",
             "kind": "Secret",
             "metadata": {"name": kurator_name, "namespace": "default"},
             "data": {f"{kurator_name}.config": base64.b64encode(kubeconfig.encode()).decode()},
         }
-        apply(quickstart, json.dumps(secret))
+        apply(fleet, json.dumps(secret))
+
+
+def test_minimal_backup_then_namespace_restore_into_one_member(
+    quickstart: Fleet, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "busybox.yaml"
+    manifest.write_text(BUSYBOX)
+    for cluster in MEMBERS.values():
+        applied = quickstart.member(cluster, "apply", "-f", str(manifest))
+        assert applied.returncode == 0, applied.stderr
+    attach_secrets(quickstart)
     apply(quickstart, ATTACHED_CLUSTERS)
     apply(quickstart, FLEET)
     apply(quickstart, BACKUP_MINIMAL)

@@ -202,7 +202,7 @@ class RunningBackup:
         written on the way out (member clients are closed only so no socket leaks)."""
         if self.service is None:
             return
-        prefixes = ("backup/", "runner/backups", "runner/restores")
+        prefixes = ("backup/", "runner/backups", "runner/restores", "runner/migrates")
         tasks = [task for task in asyncio.all_tasks() if task.get_name().startswith(prefixes)]
         for task in tasks:
             task.cancel()

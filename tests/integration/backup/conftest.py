@@ -1,7 +1,10 @@
 """A hub store, simulated members served over HTTPS (the override-engine tests' world,
 reused), a Fleet of them, and the backup service in-process over the real JetStream."""
 
+import socket
+import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,6 +18,7 @@ from propagation_world import Members
 
 from services.backup.settings import BackupSettings
 from shared.bus import Bus
+from shared.natsserver import free_port
 from shared.store.jetstream import JetStreamBackend
 from shared.store.objects import ObjectStore
 
@@ -57,3 +61,31 @@ async def backup_service(
     await running.start()
     yield running
     await running.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto's standalone S3-compatible server as its own process over HTTP on a free
+    loopback port (never an in-process patch of the client)."""
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, "moto server exited at start"
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "moto server did not listen in 30 s"
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

@@ -47,13 +47,13 @@ def deployment(name: str, *, labels: object = None, **spec: object) -> str:
 
 def test_a_backup_with_an_unserved_kurator_finalizer_is_refused_up_front(hub: Hub) -> None:
     result = hub.kubectl(
-        "apply", "-f", "-", stdin=BACKUP.format(name="held", finalizers='["migrate.kurator.dev"]')
+        "apply", "-f", "-", stdin=BACKUP.format(name="held", finalizers='["fleet.kurator.dev"]')
     )
     assert result.returncode != 0
     assert "metadata.finalizers[0]: Forbidden: no Navarch service removes the finalizer " in (
         result.stderr
     )
-    assert '"migrate.kurator.dev"' in result.stderr
+    assert '"fleet.kurator.dev"' in result.stderr
     assert "NotFound" in hub.kubectl("get", "backups.backup.kurator.dev", "held").stderr
 
 

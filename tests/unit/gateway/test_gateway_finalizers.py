@@ -45,18 +45,18 @@ def test_guarded_domains(finalizer: str, guarded: bool) -> None:
 
 
 def test_unserved_finalizers_are_named_by_index() -> None:
-    names = ["example.com/mine", "migrate.kurator.dev", "navarch.dev/fleet-manager", "karmada.io/x"]
-    assert unserved_finalizers(names) == [(1, "migrate.kurator.dev"), (3, "karmada.io/x")]
+    names = ["example.com/mine", "fleet.kurator.dev", "navarch.dev/fleet-manager", "karmada.io/x"]
+    assert unserved_finalizers(names) == [(1, "fleet.kurator.dev"), (3, "karmada.io/x")]
 
 
 def test_a_backup_with_kurators_finalizer_is_refused_naming_the_field() -> None:
     assert BACKUP is not None
-    obj = {"metadata": {"name": "b", "namespace": "default", "finalizers": ["migrate.kurator.dev"]}}
+    obj = {"metadata": {"name": "b", "namespace": "default", "finalizers": ["fleet.kurator.dev"]}}
     [cause] = validate(BACKUP.resource, obj, False)
     assert cause.field == "metadata.finalizers[0]"
     assert cause.reason == "FieldValueForbidden"
     assert cause.message == (
-        'Forbidden: no Navarch service removes the finalizer "migrate.kurator.dev", so deleting '
+        'Forbidden: no Navarch service removes the finalizer "fleet.kurator.dev", so deleting '
         "the object would never finish"
     )
     assert (
