@@ -8,15 +8,17 @@ no server task ever counts as a task a test leaked.
 import asyncio
 import json
 import socket
+import ssl
 import subprocess
 import threading
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -129,3 +131,14 @@ def namespace(api: ApiServer) -> Iterator[str]:
     name = f"t-{uuid.uuid4().hex[:8]}"
     api.kubectl("create", "namespace", name)
     yield name
+
+
+@pytest.fixture
+async def session(api: ApiServer) -> AsyncIterator[aiohttp.ClientSession]:
+    """A raw HTTPS client of the member API with the admin token, for requests kubectl and
+    kubernetes-asyncio would refuse to send."""
+    context = ssl.create_default_context(cafile=str(api.certs.ca_cert))
+    connector = aiohttp.TCPConnector(ssl=context)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession(headers=headers, connector=connector) as client:
+        yield client

@@ -5,16 +5,14 @@ deeper than the bound: each is answered with a Status, quickly, and nothing is w
 """
 
 import json
-import ssl
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 
-from tests.integration.kubeapi.conftest import TOKEN, ApiServer
+from tests.integration.kubeapi.conftest import ApiServer
 
 DEPTH = 500
 LAUGHS = "\n".join(
@@ -32,15 +30,6 @@ def _deep(depth: int) -> Any:
 
 def _configmap(name: str, **extra: Any) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, **extra}
-
-
-@pytest.fixture
-async def session(api: ApiServer) -> AsyncIterator[aiohttp.ClientSession]:
-    context = ssl.create_default_context(cafile=str(api.certs.ca_cert))
-    connector = aiohttp.TCPConnector(ssl=context)
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with aiohttp.ClientSession(headers=headers, connector=connector) as client:
-        yield client
 
 
 @pytest.fixture

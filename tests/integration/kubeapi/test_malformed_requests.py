@@ -8,24 +8,13 @@ are decoded as sigs.k8s.io/yaml decodes them; Scale and namespace-finalize bodie
 """
 
 import json
-import ssl
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 
-from tests.integration.kubeapi.conftest import TOKEN, ApiServer
-
-
-@pytest.fixture
-async def session(api: ApiServer) -> AsyncIterator[aiohttp.ClientSession]:
-    context = ssl.create_default_context(cafile=str(api.certs.ca_cert))
-    connector = aiohttp.TCPConnector(ssl=context)
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with aiohttp.ClientSession(headers=headers, connector=connector) as client:
-        yield client
+from tests.integration.kubeapi.conftest import ApiServer
 
 
 @pytest.fixture
